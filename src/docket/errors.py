@@ -51,7 +51,11 @@ class FieldError:
     location: str = "body"
 
     def to_json(self) -> dict[str, object]:
-        body: dict[str, object] = {"location": self.location, "name": self.name, "description": self.description}
+        body: dict[str, object] = {
+            "location": self.location,
+            "name": self.name,
+            "description": self.description,
+        }
         if self.index is not None:
             body["index"] = self.index
             body["path"] = list(self.path)

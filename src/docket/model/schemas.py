@@ -35,7 +35,9 @@ def merge_schema(
         group_name, group = _resolve_mixin(ref, mixins, where)
         for prop, spec in group.items():
             if prop in from_mixins:
-                raise ModelError(f"{where}: property {prop!r} comes from both mixins {from_mixins[prop]!r} and {group_name!r}")
+                raise ModelError(
+                    f"{where}: property {prop!r} comes from both mixins {from_mixins[prop]!r} and {group_name!r}"
+                )
             from_mixins[prop] = group_name
             properties[prop] = copy.deepcopy(spec)
     for prop, spec in own.get("properties", {}).items():
@@ -64,7 +66,9 @@ def merge_schema(
 def _resolve_mixin(ref: Any, mixins: dict[str, Any], where: str) -> tuple[str, dict[str, Any]]:
     target = ref.get("$ref", "") if isinstance(ref, dict) else ""
     if not target.startswith("mixins.json#/"):
-        raise ModelError(f"{where}: mixinProperties entries must look like {{'$ref': 'mixins.json#/<group>'}}, got {ref!r}")
+        raise ModelError(
+            f"{where}: mixinProperties entries must look like {{'$ref': 'mixins.json#/<group>'}}, got {ref!r}"
+        )
     name = target.split("#/", 1)[1]
     if name not in mixins:
         raise ModelError(f"{where}: unknown mixin group {name!r}")
@@ -84,7 +88,9 @@ def derive_facts(info: TypeInfo) -> None:
                 source_type, _, source_field = link_from.partition(".")
                 info.rev_links[prop] = (source_type, source_field)
             continue
-        unique = spec.get("uniqueKey", spec.get("items", {}).get("uniqueKey") if spec.get("type") == "array" else None)
+        unique = spec.get(
+            "uniqueKey", spec.get("items", {}).get("uniqueKey") if spec.get("type") == "array" else None
+        )
         if unique:
             namespace = f"{info.item_type}:{prop}" if unique is True else str(unique)
             info.unique_keys[prop] = (namespace, spec.get("uniqueKeyFormat", "{}"))
@@ -114,6 +120,8 @@ def validation_schema(schema: dict[str, Any]) -> dict[str, Any]:
     """The schema as handed to the JSON Schema validator: identity keys removed, calculated properties dropped."""
     result = {k: v for k, v in schema.items() if k not in ("$id", "id", "mixinProperties")}
     result["properties"] = {
-        name: spec for name, spec in schema.get("properties", {}).items() if not spec.get("calculatedProperty")
+        name: spec
+        for name, spec in schema.get("properties", {}).items()
+        if not spec.get("calculatedProperty")
     }
     return result

@@ -1,0 +1,123 @@
+"""The ``docket`` command: server-side commands work on the database directly."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from typing import Any
+
+import click
+
+from docket.settings import SETTINGS, Settings
+
+_HELP = {s.name: f"{s.help} [env {s.env}; default {s.default}]" for s in SETTINGS}
+
+
+def _settings(**overrides: Any) -> Settings:
+    return Settings.from_env(**overrides)
+
+
+@click.group()
+@click.version_option(package_name="docket")
+def main() -> None:
+    """Docket: a self-hosted data coordination portal."""
+
+
+@main.command()
+@click.option("--database", help=_HELP["database"])
+@click.option("--model", help=_HELP["model"])
+@click.option("--files", help=_HELP["files"])
+@click.option("--host", help=_HELP["host"])
+@click.option("--port", type=int, help=_HELP["port"])
+@click.option("--workers", type=int, help=_HELP["workers"])
+@click.option("--demo", is_flag=True, help="Load the demo data set and print an admin key.")
+@click.option("--log-level", default="warning", show_default=True, help="uvicorn log level.")
+def serve(demo: bool, log_level: str, **options: Any) -> None:
+    """Run the portal; creates or upgrades the database first."""
+    import uvicorn
+
+    from docket.api.app import create_app
+    from docket.services.bootstrap import keypairs_entry
+    from docket.services.demo import load_demo
+    from docket.services.portal import Portal
+
+    settings = _settings(**options)
+    portal = Portal(settings)
+    created = portal.initialize()
+    server = f"http://{settings.host}:{settings.port}"
+    if created:
+        click.echo(f"Created a new database at {settings.describe()['database']}", err=True)
+    if demo:
+        key = load_demo(portal)
+        click.echo("Demo data loaded. Admin key (keypairs.json entry):", err=True)
+        click.echo(json.dumps(keypairs_entry(key, server), indent=2))
+    sys.stdout.flush()
+    click.echo(f"Docket serving {portal.model.title} on {server} (model {portal.model.name})", err=True)
+    if settings.workers > 1:
+        portal.close()
+        os.environ.update(settings.to_env())
+        uvicorn.run(
+            "docket.api.app:app_from_env",
+            factory=True,
+            host=settings.host,
+            port=settings.port,
+            workers=settings.workers,
+            log_level=log_level,
+        )
+    else:
+        uvicorn.run(create_app(portal), host=settings.host, port=settings.port, log_level=log_level)
+
+
+@main.group()
+def keys() -> None:
+    """Access keys, managed directly on the database (this is how the first admin is made)."""
+
+
+@keys.command("create")
+@click.option("--email", required=True, help="The user's email; the user is created if new.")
+@click.option("--admin", is_flag=True, help="Make the user an admin.")
+@click.option("--lab", help="A lab name the user belongs to and submits for (created if new).")
+@click.option("--server", default=None, help="Server URL written into the keypairs.json entry.")
+@click.option(
+    "--name", "entry", default="default", show_default=True, help="Name of the keypairs.json entry."
+)
+@click.option("--database", help=_HELP["database"])
+@click.option("--model", help=_HELP["model"])
+def keys_create(
+    email: str, admin: bool, lab: str | None, server: str | None, entry: str, **options: Any
+) -> None:
+    """Print a keypairs.json entry with a new key for a new or existing user."""
+    from docket.services.bootstrap import create_key_for, keypairs_entry
+    from docket.services.portal import Portal
+
+    settings = _settings(**options)
+    portal = Portal(settings)
+    portal.initialize()
+    key = create_key_for(portal, email, admin=admin, lab=lab)
+    click.echo(
+        json.dumps(keypairs_entry(key, server or f"http://{settings.host}:{settings.port}", entry), indent=2)
+    )
+
+
+@keys.command("revoke")
+@click.argument("key_id")
+@click.option("--database", help=_HELP["database"])
+@click.option("--model", help=_HELP["model"])
+def keys_revoke(key_id: str, **options: Any) -> None:
+    """Revoke an access key by its id."""
+    from docket.errors import NotFound
+    from docket.services.portal import Portal
+    from docket.services.principal import SYSTEM
+
+    portal = Portal(_settings(**options))
+    portal.initialize()
+    try:
+        portal.accounts.revoke_key(SYSTEM, key_id)
+    except NotFound:
+        raise click.ClickException(f"No access key {key_id!r}") from None
+    click.echo(f"Revoked {key_id}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,39 @@
+"""The portal: every service wired to one model and one database, built once per process."""
+
+from __future__ import annotations
+
+from docket.model.loader import load_model
+from docket.model.validation import Validators
+from docket.services.accounts import Accounts
+from docket.services.items import ItemService
+from docket.services.render import Renderer
+from docket.services.search import SearchService
+from docket.settings import Settings
+from docket.store.engine import make_engine, migrate
+from docket.store.sql import SqlItemStore
+
+
+class Portal:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.model = load_model(settings.model)
+        self.engine = make_engine(settings.database)
+        self.store = SqlItemStore(self.engine)
+        self.validators = Validators(self.model)
+        self.renderer = Renderer(self.model, self.store)
+        self.items = ItemService(self.model, self.store, self.validators)
+        self.search = SearchService(self.model, self.store, self.renderer)
+        self.accounts = Accounts(self.model, self.store, self.items)
+
+    def initialize(self) -> bool:
+        """Create or upgrade the database; a new one gets the model's inserts. True when it was new."""
+        from docket.services.bootstrap import load_inserts
+
+        migrate(self.engine)
+        if self.store.is_empty():
+            load_inserts(self)
+            return True
+        return False
+
+    def close(self) -> None:
+        self.engine.dispose()

@@ -1,0 +1,327 @@
+"""``ItemStore`` over SQLAlchemy Core: one implementation for SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import threading
+import uuid as uuidlib
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+from sqlalchemy import (
+    Connection,
+    Engine,
+    and_,
+    delete,
+    false,
+    func,
+    insert,
+    not_,
+    or_,
+    select,
+    true,
+    tuple_,
+    update,
+)
+from sqlalchemy.exc import IntegrityError
+
+from docket.errors import KeysConflict
+from docket.store.engine import is_sqlite
+from docket.store.jsonsql import JsonDialect
+from docket.store.protocol import (
+    FacetCounts,
+    Filter,
+    Index,
+    Mode,
+    Page,
+    Query,
+    Revision,
+    StoredItem,
+    Visibility,
+    Write,
+)
+from docket.store.tables import items, keys, links, revisions
+
+_COLUMN_SORTS = {"date_created": items.c.created, "uuid": items.c.uuid, "status": items.c.status}
+_CHUNK = 500
+
+
+def _row_to_item(row: Any) -> StoredItem:
+    return StoredItem(
+        uuid=row.uuid,
+        item_type=row.item_type,
+        properties=row.properties,
+        sid=row.sid,
+        index=Index(status=row.status, lab=row.lab, owner=row.owner, access_group=row.access_group),
+        created=row.created,
+    )
+
+
+class SqlWriter:
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+        self.transaction_id = str(uuidlib.uuid4())
+
+    def key_owners(self, wanted: Sequence[tuple[str, str]]) -> dict[tuple[str, str], str]:
+        return _owners(self.conn, wanted)
+
+    def put(self, write: Write, mode: Mode, user_uuid: str | None, timestamp: str) -> StoredItem:
+        conn = self.conn
+        row = {
+            "item_type": write.item_type,
+            "properties": write.properties,
+            "status": write.index.status,
+            "lab": write.index.lab,
+            "owner": write.index.owner,
+            "access_group": write.index.access_group,
+        }
+        if mode == "create":
+            sid = 1
+            conn.execute(insert(items).values(uuid=write.uuid, sid=sid, created=write.created, **row))
+        else:
+            current = conn.execute(select(items.c.sid).where(items.c.uuid == write.uuid)).scalar_one()
+            sid = current + 1
+            conn.execute(update(items).where(items.c.uuid == write.uuid).values(sid=sid, **row))
+            conn.execute(delete(keys).where(keys.c.uuid == write.uuid))
+            conn.execute(delete(links).where(links.c.source == write.uuid))
+        unique_keys = list(dict.fromkeys(write.keys))
+        if unique_keys:
+            savepoint = conn.begin_nested()
+            try:
+                conn.execute(
+                    insert(keys), [{"name": n, "value": v, "uuid": write.uuid} for n, v in unique_keys]
+                )
+                savepoint.commit()
+            except IntegrityError:
+                savepoint.rollback()
+                owners = _owners(conn, unique_keys)
+                taken = [k for k in unique_keys if owners.get(k, write.uuid) != write.uuid]
+                raise KeysConflict(taken or unique_keys) from None
+        unique_links = list(dict.fromkeys(write.links))
+        if unique_links:
+            conn.execute(
+                insert(links), [{"source": write.uuid, "rel": r, "target": t} for r, t in unique_links]
+            )
+        conn.execute(
+            insert(revisions).values(
+                uuid=write.uuid,
+                sid=sid,
+                properties=write.properties,
+                changed=write.changed,
+                user_uuid=user_uuid,
+                timestamp=timestamp,
+                transaction_id=self.transaction_id,
+            )
+        )
+        return StoredItem(write.uuid, write.item_type, write.properties, sid, write.index, write.created)
+
+
+def _owners(conn: Connection, wanted: Sequence[tuple[str, str]]) -> dict[tuple[str, str], str]:
+    found: dict[tuple[str, str], str] = {}
+    wanted = list(dict.fromkeys(wanted))
+    for start in range(0, len(wanted), _CHUNK):
+        chunk = wanted[start : start + _CHUNK]
+        stmt = select(keys.c.name, keys.c.value, keys.c.uuid).where(
+            tuple_(keys.c.name, keys.c.value).in_(chunk)
+        )
+        for name, value, owner in conn.execute(stmt):
+            found[(name, value)] = owner
+    return found
+
+
+class SqlItemStore:
+    """Items, revisions, keys and links in one SQL database."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self._sqlite = is_sqlite(engine)
+        # One writer at a time inside this process for SQLite (the file allows only one anyway);
+        # waiting on a lock is cheaper than SQLite's busy-sleep loop.
+        self._write_lock = threading.Lock() if self._sqlite else None
+
+    # -- reads -----------------------------------------------------------------------------------
+
+    def get(self, uuid: str) -> StoredItem | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(select(items).where(items.c.uuid == uuid)).first()
+        return _row_to_item(row) if row else None
+
+    def get_many(self, uuids: Sequence[str]) -> dict[str, StoredItem]:
+        wanted = list(dict.fromkeys(uuids))
+        result: dict[str, StoredItem] = {}
+        if not wanted:
+            return result
+        with self.engine.connect() as conn:
+            for start in range(0, len(wanted), _CHUNK):
+                chunk = wanted[start : start + _CHUNK]
+                for row in conn.execute(select(items).where(items.c.uuid.in_(chunk))):
+                    result[row.uuid] = _row_to_item(row)
+        return result
+
+    def item_types(self, uuids: Sequence[str]) -> dict[str, str]:
+        wanted = list(dict.fromkeys(uuids))
+        result: dict[str, str] = {}
+        if not wanted:
+            return result
+        with self.engine.connect() as conn:
+            for start in range(0, len(wanted), _CHUNK):
+                chunk = wanted[start : start + _CHUNK]
+                stmt = select(items.c.uuid, items.c.item_type).where(items.c.uuid.in_(chunk))
+                result.update({u: t for u, t in conn.execute(stmt)})
+        return result
+
+    def find_keys(self, wanted: Sequence[tuple[str, str]]) -> dict[tuple[str, str], str]:
+        if not wanted:
+            return {}
+        with self.engine.connect() as conn:
+            return _owners(conn, wanted)
+
+    def keys_of(self, uuid: str) -> list[tuple[str, str]]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(keys.c.name, keys.c.value).where(keys.c.uuid == uuid).order_by(keys.c.name)
+            )
+            return [(r.name, r.value) for r in rows]
+
+    def links_to(self, target: str, rels: Sequence[str] | None = None) -> list[tuple[str, str]]:
+        stmt = select(links.c.source, links.c.rel).where(links.c.target == target)
+        if rels is not None:
+            stmt = stmt.where(links.c.rel.in_(list(rels)))
+        with self.engine.connect() as conn:
+            return [(r.source, r.rel) for r in conn.execute(stmt.order_by(links.c.source))]
+
+    def history(self, uuid: str) -> list[Revision]:
+        stmt = select(revisions).where(revisions.c.uuid == uuid).order_by(revisions.c.sid)
+        with self.engine.connect() as conn:
+            return [
+                Revision(r.sid, r.properties, list(r.changed), r.user_uuid, r.timestamp, r.transaction_id)
+                for r in conn.execute(stmt)
+            ]
+
+    def is_empty(self) -> bool:
+        with self.engine.connect() as conn:
+            return conn.execute(select(items.c.uuid).limit(1)).first() is None
+
+    def iter_all(self) -> Iterator[StoredItem]:
+        with self.engine.connect() as conn:
+            for row in conn.execute(select(items).order_by(items.c.created, items.c.uuid)):
+                yield _row_to_item(row)
+
+    def count_by_type(self, visibility: Visibility) -> dict[str, int]:
+        stmt = select(items.c.item_type, func.count()).where(_visible(visibility)).group_by(items.c.item_type)
+        with self.engine.connect() as conn:
+            return {t: n for t, n in conn.execute(stmt)}
+
+    # -- search ----------------------------------------------------------------------------------
+
+    def _where(self, query: Query, dialect: JsonDialect) -> Any:
+        clauses = [items.c.item_type.in_(list(query.item_types)), _visible(query.visibility)]
+        for flt in query.filters:
+            clauses.append(_filter_clause(flt, dialect))
+        if query.text:
+            clauses.append(dialect.text_match(query.text))
+        return and_(*clauses)
+
+    def search(self, query: Query) -> Page:
+        dialect = JsonDialect(self.engine.dialect.name)
+        where = self._where(query, dialect)
+        order = []
+        for field, descending in query.sort:
+            column = _COLUMN_SORTS.get(field)
+            key = column if column is not None else dialect.sort_key(field)
+            order.append(key.desc() if descending else key.asc())
+        order.append(items.c.uuid.asc())
+        stmt = select(items).where(where).order_by(*order).offset(query.offset)
+        if query.limit is not None:
+            stmt = stmt.limit(query.limit)
+        with self.engine.connect() as conn:
+            rows = [_row_to_item(r) for r in conn.execute(stmt)]
+            if query.limit is not None and (len(rows) == query.limit or (query.offset and not rows)):
+                total = conn.execute(select(func.count()).select_from(items).where(where)).scalar_one()
+            else:
+                total = query.offset + len(rows)
+        return Page(rows, total)
+
+    def facets(self, query: Query, fields: Sequence[str]) -> FacetCounts:
+        counts: FacetCounts = {}
+        with self.engine.connect() as conn:
+            for field in fields:
+                dialect = JsonDialect(self.engine.dialect.name)
+                where = self._where(query, dialect)
+                if field == "type":
+                    stmt = select(items.c.item_type, func.count()).where(where).group_by(items.c.item_type)
+                elif field == "status":
+                    stmt = select(items.c.status, func.count()).where(where).group_by(items.c.status)
+                else:
+                    values = dialect.facet_values(field)
+                    stmt = (
+                        select(values.c.value, func.count(items.c.uuid.distinct()))
+                        .select_from(items)
+                        .join(values, true())
+                        .where(where)
+                        .group_by(values.c.value)
+                    )
+                counts[field] = {str(v): n for v, n in conn.execute(stmt) if v is not None}
+        return counts
+
+    # -- writes ----------------------------------------------------------------------------------
+
+    @contextmanager
+    def write(self) -> Iterator[SqlWriter]:
+        if self._write_lock is not None:
+            with self._write_lock, self._transaction() as writer:
+                yield writer
+        else:
+            with self._transaction() as writer:
+                yield writer
+
+    @contextmanager
+    def _transaction(self) -> Iterator[SqlWriter]:
+        with self.engine.connect().execution_options(sqlite_immediate=True) as conn, conn.begin():
+            yield SqlWriter(conn)
+
+
+def _visible(v: Visibility) -> Any:
+    if v.everything:
+        return true()
+    clauses = []
+    groups = list(v.access_groups)
+    open_or_granted = (
+        or_(items.c.access_group.is_(None), items.c.access_group.in_(groups))
+        if groups
+        else (items.c.access_group.is_(None))
+    )
+    if v.public_statuses:
+        public = [items.c.status.in_(list(v.public_statuses)), open_or_granted]
+        if v.public_types_excluded:
+            public.append(items.c.item_type.notin_(list(v.public_types_excluded)))
+        clauses.append(and_(*public))
+    if v.member_labs:
+        clauses.append(
+            and_(
+                items.c.lab.in_(list(v.member_labs)), items.c.status.notin_(list(v.member_statuses_excluded))
+            )
+        )
+    if v.owner:
+        clauses.append(items.c.owner == v.owner)
+    if groups:
+        clauses.append(
+            and_(items.c.access_group.in_(groups), items.c.status.notin_(list(v.member_statuses_excluded)))
+        )
+    return or_(*clauses) if clauses else false()
+
+
+def _filter_clause(flt: Filter, dialect: JsonDialect) -> Any:
+    if flt.field == "uuid":
+        clause = items.c.uuid.in_([str(v) for v in flt.values])
+        return not_(clause) if flt.negate else clause
+    parts = []
+    for value in flt.values:
+        if value is None:
+            parts.append(dialect.absent(flt.field))
+        elif flt.field == "status":
+            parts.append(items.c.status == value)
+        else:
+            parts.append(dialect.contains(flt.field, value))
+    clause = or_(*parts)
+    return not_(clause) if flt.negate else clause
