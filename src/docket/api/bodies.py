@@ -29,6 +29,8 @@ async def read_json(request: Request, limit: int) -> Any:
     raw = b"".join(chunks)
     if not raw.strip():
         raise BadRequest("The request body is empty; expected a JSON object")
+    if b"\\u0000" in raw:
+        raise BadRequest("The body contains a NUL character (\\u0000), which cannot be stored")
     try:
         return json.loads(raw)
     except UnicodeDecodeError:

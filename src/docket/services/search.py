@@ -34,6 +34,7 @@ RESERVED = {
 }
 DEFAULT_LIMIT = 25
 NO_VALUE = "No value"
+NO_MATCH = "(no item matches)"
 _LINKED_MATCH_LIMIT = 5000
 
 
@@ -127,6 +128,8 @@ class SearchService:
         for key, raw in params:
             if key in RESERVED:
                 continue
+            if "\x00" in raw or "\x00" in key:
+                raise BadRequest(f"{key}: NUL characters are not allowed")
             negate = key.endswith("!")
             field = key.rstrip("!")
             if "." in field:
@@ -138,8 +141,8 @@ class SearchService:
                 continue
             spec, info = self._property(field, types)
             grouped.setdefault((field, negate), []).append(self._typed(spec, info, field, raw, resolver))
-        # A link filter that matched no item still has to match nothing, hence the impossible value.
-        return [Filter(f, tuple(values) or ("\x00",), negate) for (f, negate), values in grouped.items()]
+        # A link filter that matched no item must still match nothing; no stored value looks like this one.
+        return [Filter(f, tuple(values) or (NO_MATCH,), negate) for (f, negate), values in grouped.items()]
 
     def _typed(self, spec: dict[str, Any], info: TypeInfo, field: str, raw: str, resolver: Resolver) -> Any:
         if raw == NO_VALUE:
