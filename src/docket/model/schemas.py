@@ -13,7 +13,8 @@ from docket.model.types import TypeInfo
 
 SERVER_DEFAULTS = {"uuid4", "accession", "userid", "now"}
 _MERGED_LISTS = ("required", "identifyingProperties", "submitterRequired")
-_MERGED_DICTS = ("facets", "columns")
+# dependentRequired is inherited so a subtype keeps its parent's "give X with Y" rules (4DN Individual.age).
+_MERGED_DICTS = ("facets", "columns", "dependentRequired")
 
 
 def merge_schema(
