@@ -25,7 +25,7 @@ def merge_schema(
     A property named in both a mixin and the type's own ``properties`` is merged key by key, so a
     type can narrow a shared definition (``{"accession": {"accessionType": "BS"}}``).
     """
-    base = copy.deepcopy(parent) if parent else {"type": "object", "properties": {}}
+    base: dict[str, Any] = copy.deepcopy(parent) if parent else {"type": "object", "properties": {}}
     for key in ("$id", "id", "title", "description"):
         base.pop(key, None)
     merged = copy.deepcopy(own)
@@ -36,7 +36,10 @@ def merge_schema(
         group_name, group = _resolve_mixin(ref, mixins, where)
         for prop, spec in group.items():
             if prop in from_mixins:
-                raise ModelError(f"{where}: property {prop!r} comes from both mixins {from_mixins[prop]!r} and {group_name!r}")
+                raise ModelError(
+                    f"{where}: property {prop!r} comes from both mixins {from_mixins[prop]!r} "
+                    f"and {group_name!r}"
+                )
             from_mixins[prop] = group_name
             properties[prop] = copy.deepcopy(spec)
     for prop, spec in own.get("properties", {}).items():
@@ -65,7 +68,9 @@ def merge_schema(
 def _resolve_mixin(ref: Any, mixins: dict[str, Any], where: str) -> tuple[str, dict[str, Any]]:
     target = ref.get("$ref", "") if isinstance(ref, dict) else ""
     if not target.startswith("mixins.json#/"):
-        raise ModelError(f"{where}: mixinProperties entries must look like {{'$ref': 'mixins.json#/<group>'}}, got {ref!r}")
+        raise ModelError(
+            f"{where}: mixinProperties entries must look like {{'$ref': 'mixins.json#/<group>'}}, got {ref!r}"
+        )
     name = target.split("#/", 1)[1]
     if name not in mixins:
         raise ModelError(f"{where}: unknown mixin group {name!r}")
@@ -85,7 +90,9 @@ def derive_facts(info: TypeInfo) -> None:
                 source_type, _, source_field = link_from.partition(".")
                 info.rev_links[prop] = (source_type, source_field)
             continue
-        unique = spec.get("uniqueKey", spec.get("items", {}).get("uniqueKey") if spec.get("type") == "array" else None)
+        unique = spec.get(
+            "uniqueKey", spec.get("items", {}).get("uniqueKey") if spec.get("type") == "array" else None
+        )
         if unique:
             namespace = f"{info.item_type}:{prop}" if unique is True else str(unique)
             info.unique_keys[prop] = (namespace, spec.get("uniqueKeyFormat", "{}"))
@@ -112,9 +119,14 @@ def derive_facts(info: TypeInfo) -> None:
 
 
 def validation_schema(schema: dict[str, Any]) -> dict[str, Any]:
-    """The schema as handed to the JSON Schema validator: identity keys removed, calculated properties dropped."""
+    """The schema as handed to the JSON Schema validator.
+
+    Identity keys are removed and calculated properties dropped.
+    """
     result = {k: v for k, v in schema.items() if k not in ("$id", "id", "mixinProperties")}
     result["properties"] = {
-        name: spec for name, spec in schema.get("properties", {}).items() if not spec.get("calculatedProperty")
+        name: spec
+        for name, spec in schema.get("properties", {}).items()
+        if not spec.get("calculatedProperty")
     }
     return result
