@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -218,3 +219,12 @@ def test_subtypes_inherit_dependent_required(model: Model, validators: Any) -> N
 
 def test_loading_is_cached_and_stable() -> None:
     assert load_model("4dn") is load_model("4dn")
+
+
+def test_embedded_and_display_title_name_real_properties(model: Model) -> None:
+    for info in model.types.values():
+        link_names = {link.name for link in info.links}
+        assert [e for e in info.embedded if e not in link_names] == [], info.name
+        for rule in info.display_title:
+            names = re.findall(r"{(\w+)}", rule) or [rule]
+            assert all(n in info.properties for n in names), (info.name, rule)
