@@ -21,12 +21,15 @@ class LinkField:
 
     @property
     def name(self) -> str:
-        """The name used in the links table: the path without array markers (``biosample_relation.biosample``)."""
+        """The name used in the links table: the path without array markers.
+
+        E.g. ``biosample_relation.biosample``.
+        """
         return ".".join(p for p in self.path if p != "*")
 
 
 def find_link_fields(properties: dict[str, Any], prefix: tuple[str, ...] = ()) -> list[LinkField]:
-    """Every ``linkTo`` under ``properties`` (nested objects and arrays included), calculated ones excluded."""
+    """Every ``linkTo`` under ``properties``, nested objects and arrays included, calculated ones excluded."""
     found: list[LinkField] = []
     for name, spec in properties.items():
         if not isinstance(spec, dict) or spec.get("calculatedProperty"):

@@ -13,7 +13,8 @@ from docket.model.types import TypeInfo
 
 SERVER_DEFAULTS = {"uuid4", "accession", "userid", "now"}
 _MERGED_LISTS = ("required", "identifyingProperties", "submitterRequired")
-_MERGED_DICTS = ("facets", "columns")
+# dependentRequired is inherited so a subtype keeps its parent's "give X with Y" rules (4DN Individual.age).
+_MERGED_DICTS = ("facets", "columns", "dependentRequired")
 
 
 def merge_schema(
@@ -24,7 +25,7 @@ def merge_schema(
     A property named in both a mixin and the type's own ``properties`` is merged key by key, so a
     type can narrow a shared definition (``{"accession": {"accessionType": "BS"}}``).
     """
-    base = copy.deepcopy(parent) if parent else {"type": "object", "properties": {}}
+    base: dict[str, Any] = copy.deepcopy(parent) if parent else {"type": "object", "properties": {}}
     for key in ("$id", "id", "title", "description"):
         base.pop(key, None)
     merged = copy.deepcopy(own)
@@ -36,7 +37,8 @@ def merge_schema(
         for prop, spec in group.items():
             if prop in from_mixins:
                 raise ModelError(
-                    f"{where}: property {prop!r} comes from both mixins {from_mixins[prop]!r} and {group_name!r}"
+                    f"{where}: property {prop!r} comes from both mixins {from_mixins[prop]!r} "
+                    f"and {group_name!r}"
                 )
             from_mixins[prop] = group_name
             properties[prop] = copy.deepcopy(spec)
@@ -117,7 +119,10 @@ def derive_facts(info: TypeInfo) -> None:
 
 
 def validation_schema(schema: dict[str, Any]) -> dict[str, Any]:
-    """The schema as handed to the JSON Schema validator: identity keys removed, calculated properties dropped."""
+    """The schema as handed to the JSON Schema validator.
+
+    Identity keys are removed and calculated properties dropped.
+    """
     result = {k: v for k, v in schema.items() if k not in ("$id", "id", "mixinProperties")}
     result["properties"] = {
         name: spec
