@@ -70,9 +70,7 @@ def biosource(lab: str = "test-lab", award: str = "TEST-AWARD-1", **extra: Any) 
     }
 
 
-def biosample(
-    source: str, lab: str = "test-lab", award: str = "TEST-AWARD-1", **extra: Any
-) -> dict[str, Any]:
+def biosample(source: str, lab: str = "test-lab", award: str = "TEST-AWARD-1", **extra: Any) -> dict[str, Any]:
     return {"aliases": [f"{lab}:{unique('bs')}"], "biosource": [source], "lab": lab, "award": award, **extra}
 
 

@@ -79,14 +79,10 @@ def keys() -> None:
 @click.option("--admin", is_flag=True, help="Make the user an admin.")
 @click.option("--lab", help="A lab name the user belongs to and submits for (created if new).")
 @click.option("--server", default=None, help="Server URL written into the keypairs.json entry.")
-@click.option(
-    "--name", "entry", default="default", show_default=True, help="Name of the keypairs.json entry."
-)
+@click.option("--name", "entry", default="default", show_default=True, help="Name of the keypairs.json entry.")
 @click.option("--database", help=_HELP["database"])
 @click.option("--model", help=_HELP["model"])
-def keys_create(
-    email: str, admin: bool, lab: str | None, server: str | None, entry: str, **options: Any
-) -> None:
+def keys_create(email: str, admin: bool, lab: str | None, server: str | None, entry: str, **options: Any) -> None:
     """Print a keypairs.json entry with a new key for a new or existing user."""
     from docket.services.bootstrap import create_key_for, keypairs_entry
     from docket.services.portal import Portal
@@ -95,9 +91,7 @@ def keys_create(
     portal = Portal(settings)
     portal.initialize()
     key = create_key_for(portal, email, admin=admin, lab=lab)
-    click.echo(
-        json.dumps(keypairs_entry(key, server or f"http://{settings.host}:{settings.port}", entry), indent=2)
-    )
+    click.echo(json.dumps(keypairs_entry(key, server or f"http://{settings.host}:{settings.port}", entry), indent=2))
 
 
 @keys.command("revoke")

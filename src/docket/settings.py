@@ -23,9 +23,7 @@ class Setting:
 
 
 SETTINGS: tuple[Setting, ...] = (
-    Setting(
-        "database", str, "sqlite:///./docket.db", "DOCKET_DATABASE_URL", "SQLAlchemy URL of the database."
-    ),
+    Setting("database", str, "sqlite:///./docket.db", "DOCKET_DATABASE_URL", "SQLAlchemy URL of the database."),
     Setting("model", str, "4dn", "DOCKET_MODEL", "Data model: a shipped model's name or a folder path."),
     Setting(
         "files",

@@ -44,7 +44,10 @@ def test_anonymous_cannot_create_keys(client: TestClient) -> None:
 def test_nul_characters_are_refused(client: TestClient, factory: Factory) -> None:
     submitter = factory.submitter()
     response = client.post(
-        "/Biosource", content=b'{"description": "a\\u0000b"}', headers={"content-type": "application/json"}, auth=submitter.auth
+        "/Biosource",
+        content=b'{"description": "a\\u0000b"}',
+        headers={"content-type": "application/json"},
+        auth=submitter.auth,
     )
     assert response.status_code == 400
     assert "NUL" in response.json()["detail"]

@@ -16,7 +16,10 @@ def test_batch_links_by_alias_in_any_order(client: TestClient, factory: Factory)
     submitter = factory.submitter()
     source = biosource()
     sample = biosample(source["aliases"][0])
-    child = biosample(source["aliases"][0], biosample_relation=[{"relationship_type": "derived from", "biosample": sample["aliases"][0]}])
+    child = biosample(
+        source["aliases"][0],
+        biosample_relation=[{"relationship_type": "derived from", "biosample": sample["aliases"][0]}],
+    )
     entries = [
         {"type": "Biosample", "properties": child},
         {"type": "biosamples", "properties": sample},
@@ -55,10 +58,14 @@ def test_batch_check_only_and_success_counts(client: TestClient, portal: Portal,
     assert len(written.json()["@graph"]) == 50 and _count(portal) == before + 50
 
 
-def test_duplicate_alias_within_a_batch_and_against_the_database(client: TestClient, portal: Portal, factory: Factory) -> None:
+def test_duplicate_alias_within_a_batch_and_against_the_database(
+    client: TestClient, portal: Portal, factory: Factory
+) -> None:
     submitter = factory.submitter()
     body = biosource()
-    same_twice = client.post("/batch", json={"items": [{"type": "Biosource", "properties": body}] * 2}, auth=submitter.auth)
+    same_twice = client.post(
+        "/batch", json={"items": [{"type": "Biosource", "properties": body}] * 2}, auth=submitter.auth
+    )
     assert same_twice.status_code == 422
     assert same_twice.json()["errors"][0]["index"] == 1
     assert "Keys conflict" in same_twice.json()["errors"][0]["description"]
@@ -75,12 +82,16 @@ def test_duplicate_alias_within_a_batch_and_against_the_database(client: TestCli
 
 def test_batch_patch_entries(client: TestClient, factory: Factory) -> None:
     submitter = factory.submitter()
-    source = client.post("/Biosource", json=biosource(description="d", tissue="t"), auth=submitter.auth).json()["@graph"][0]
-    entries = [{"op": "patch", "id": source["aliases"][0], "properties": {"tissue": "u"}, "delete_fields": ["description"]}]
+    source = client.post("/Biosource", json=biosource(description="d", override_biosource_name="t"), auth=submitter.auth).json()[
+        "@graph"
+    ][0]
+    entries = [
+        {"op": "patch", "id": source["aliases"][0], "properties": {"override_biosource_name": "u"}, "delete_fields": ["description"]}
+    ]
     response = client.post("/batch", json={"items": entries}, auth=submitter.auth)
     assert response.status_code == 200 or response.status_code == 201, response.text
     item = client.get(source["@id"], params={"frame": "object"}, auth=submitter.auth).json()
-    assert item["tissue"] == "u" and "description" not in item
+    assert item["override_biosource_name"] == "u" and "description" not in item
 
 
 def test_malformed_batch_entries_are_reported_by_index(client: TestClient, factory: Factory) -> None:

@@ -62,7 +62,11 @@ def test_unknown_field_is_422_naming_it(client: TestClient, portal: Portal, subm
     response = client.post("/Biosource", json={**biosource(), "colour": "blue"}, auth=submitter.auth)
     body = _assert_error(response, 422, "ValidationFailure")
     assert body["title"] == "Unprocessable Entity" and body["description"] == "Failed validation"
-    assert {"location": "body", "name": "Schema: ", "description": "Additional properties are not allowed ('colour' was unexpected)"} in body["errors"]
+    assert {
+        "location": "body",
+        "name": "Schema: ",
+        "description": "Additional properties are not allowed ('colour' was unexpected)",
+    } in body["errors"]
     assert _count(portal) == before
 
 
@@ -77,9 +81,15 @@ def test_body_over_ten_megabytes_is_413(client: TestClient, portal: Portal, subm
 def test_link_to_missing_item_is_422_in_snovault_form(client: TestClient, portal: Portal, submitter: User) -> None:
     before = _count(portal)
     body = {"aliases": ["test-lab:bs-x"], "biosource": ["test-lab:nowhere"], "lab": "test-lab", "award": "TEST-AWARD-1"}
-    errors = _assert_error(client.post("/Biosample", json=body, auth=submitter.auth), 422, "ValidationFailure")["errors"]
+    errors = _assert_error(client.post("/Biosample", json=body, auth=submitter.auth), 422, "ValidationFailure")[
+        "errors"
+    ]
     assert errors == [
-        {"location": "body", "name": "Schema: biosource.0", "description": "Unable to resolve link: /Biosource/test-lab:nowhere"}
+        {
+            "location": "body",
+            "name": "Schema: biosource.0",
+            "description": "Unable to resolve link: /Biosource/test-lab:nowhere",
+        }
     ]
     assert _count(portal) == before
 
@@ -102,7 +112,9 @@ def test_every_schema_error_is_reported_with_its_path(client: TestClient, submit
 
 def test_calculated_property_cannot_be_submitted(client: TestClient, submitter: User) -> None:
     errors = client.post("/Biosource", json={**biosource(), "biosamples": []}, auth=submitter.auth).json()["errors"]
-    assert errors == [{"location": "body", "name": "Schema: biosamples", "description": "submission of calculatedProperty disallowed"}]
+    assert errors == [
+        {"location": "body", "name": "Schema: biosamples", "description": "submission of calculatedProperty disallowed"}
+    ]
 
 
 def test_body_that_is_not_an_object_is_422(client: TestClient, submitter: User) -> None:

@@ -54,9 +54,7 @@ def test_frames_object_embedded_raw(client: TestClient, factory: Factory) -> Non
     factory.lab()
     admin = factory.admin()
     source = client.post("/Biosource", json=biosource(), auth=admin.auth).json()["@graph"][0]
-    sample = client.post("/Biosample", json=biosample(source["aliases"][0]), auth=admin.auth).json()[
-        "@graph"
-    ][0]
+    sample = client.post("/Biosample", json=biosample(source["aliases"][0]), auth=admin.auth).json()["@graph"][0]
 
     obj = client.get(sample["@id"], params={"frame": "object"}, auth=admin.auth).json()
     assert obj["biosource"] == [source["@id"]]
@@ -88,9 +86,7 @@ def test_subtype_type_list_and_collection_paths(client: TestClient, factory: Fac
     assert client.get(f"/files/{item['accession']}/", auth=admin.auth).status_code == 200
 
 
-def test_lab_page_frame_embeds_awards_and_object_frame_lists_ids(
-    client: TestClient, factory: Factory
-) -> None:
+def test_lab_page_frame_embeds_awards_and_object_frame_lists_ids(client: TestClient, factory: Factory) -> None:
     factory.lab()
     submitter = factory.submitter()
     page = client.get("/labs/test-lab/", auth=submitter.auth).json()
@@ -103,26 +99,20 @@ def test_lab_page_frame_embeds_awards_and_object_frame_lists_ids(
 
 def test_patch_delete_fields_and_unchanged_uuid(client: TestClient, factory: Factory) -> None:
     submitter = factory.submitter()
-    created = client.post("/Biosource", json=biosource(description="first"), auth=submitter.auth).json()[
-        "@graph"
-    ][0]
+    created = client.post("/Biosource", json=biosource(description="first"), auth=submitter.auth).json()["@graph"][0]
     uuid = created["uuid"]
 
-    response = client.patch(f"/{uuid}", json={"tissue": "liver", "uuid": uuid}, auth=submitter.auth)
+    response = client.patch(f"/{uuid}", json={"override_biosource_name": "liver", "uuid": uuid}, auth=submitter.auth)
     assert response.status_code == 200, response.text
-    assert response.json()["@graph"][0]["tissue"] == "liver"
+    assert response.json()["@graph"][0]["override_biosource_name"] == "liver"
 
-    response = client.patch(
-        f"/{uuid}", params={"delete_fields": "description,tissue"}, json={}, auth=submitter.auth
-    )
+    response = client.patch(f"/{uuid}", params={"delete_fields": "description,override_biosource_name"}, json={}, auth=submitter.auth)
     assert response.status_code == 200, response.text
     after = client.get(f"/{uuid}", params={"frame": "object"}, auth=submitter.auth).json()
-    assert "description" not in after and "tissue" not in after
+    assert "description" not in after and "override_biosource_name" not in after
     assert after["cell_line"] == "GM12878"
 
-    response = client.patch(
-        f"/{uuid}", json={"uuid": "00000000-0000-4000-8000-000000000000"}, auth=submitter.auth
-    )
+    response = client.patch(f"/{uuid}", json={"uuid": "00000000-0000-4000-8000-000000000000"}, auth=submitter.auth)
     assert response.status_code == 422
     assert response.json()["errors"][0]["name"] == "Schema: uuid"
 
@@ -130,13 +120,13 @@ def test_patch_delete_fields_and_unchanged_uuid(client: TestClient, factory: Fac
 def test_put_replaces_submitted_fields_and_keeps_identity(client: TestClient, factory: Factory) -> None:
     factory.lab()
     admin = factory.admin()
-    body = biosource(description="old", tissue="lung")
+    body = biosource(description="old", override_biosource_name="lung")
     created = client.post("/Biosource", json=body, auth=admin.auth).json()["@graph"][0]
-    replacement = {k: v for k, v in body.items() if k not in ("description", "tissue")}
+    replacement = {k: v for k, v in body.items() if k not in ("description", "override_biosource_name")}
     response = client.put(created["@id"], json=replacement, auth=admin.auth)
     assert response.status_code == 200, response.text
     item = response.json()["@graph"][0]
-    assert "description" not in item and "tissue" not in item
+    assert "description" not in item and "override_biosource_name" not in item
     assert item["accession"] == created["accession"]
     assert item["date_created"] == created["date_created"]
 
@@ -155,14 +145,9 @@ def test_check_only_validates_and_writes_nothing(client: TestClient, factory: Fa
     assert bad.status_code == 422
 
     created = client.post("/Biosource", json=body, auth=submitter.auth).json()["@graph"][0]
-    response = client.patch(
-        f"/{created['uuid']}?check_only=True", json={"tissue": "kidney"}, auth=submitter.auth
-    )
+    response = client.patch(f"/{created['uuid']}?check_only=True", json={"override_biosource_name": "kidney"}, auth=submitter.auth)
     assert response.status_code == 200
-    assert (
-        "tissue"
-        not in client.get(f"/{created['uuid']}", params={"frame": "object"}, auth=submitter.auth).json()
-    )
+    assert "override_biosource_name" not in client.get(f"/{created['uuid']}", params={"frame": "object"}, auth=submitter.auth).json()
 
 
 def test_links_written_by_alias_accession_name_and_path_resolve(client: TestClient, factory: Factory) -> None:
@@ -178,11 +163,11 @@ def test_links_written_by_alias_accession_name_and_path_resolve(client: TestClie
 def test_history_records_who_when_and_what_changed(client: TestClient, factory: Factory) -> None:
     submitter = factory.submitter()
     created = client.post("/Biosource", json=biosource(), auth=submitter.auth).json()["@graph"][0]
-    client.patch(f"/{created['uuid']}", json={"tissue": "heart"}, auth=submitter.auth)
+    client.patch(f"/{created['uuid']}", json={"override_biosource_name": "heart"}, auth=submitter.auth)
     history = client.get(f"{created['@id']}@@history", auth=submitter.auth).json()
     revisions = history["revisions"]
     assert [r["sid"] for r in revisions] == [1, 2]
-    assert revisions[1]["changed"] == ["last_modified", "tissue"]
+    assert revisions[1]["changed"] == ["last_modified", "override_biosource_name"]
     assert revisions[1]["user"] == f"/users/{submitter.uuid}/"
     assert revisions[0]["properties"]["cell_line"] == "GM12878"
 
@@ -190,9 +175,7 @@ def test_history_records_who_when_and_what_changed(client: TestClient, factory: 
 def test_links_view_lists_items_linking_here(client: TestClient, factory: Factory) -> None:
     submitter = factory.submitter()
     source = client.post("/Biosource", json=biosource(), auth=submitter.auth).json()["@graph"][0]
-    sample = client.post("/Biosample", json=biosample(source["uuid"]), auth=submitter.auth).json()["@graph"][
-        0
-    ]
+    sample = client.post("/Biosample", json=biosample(source["uuid"]), auth=submitter.auth).json()["@graph"][0]
     body = client.get(f"/{source['uuid']}/@@links", auth=submitter.auth).json()
     assert body["status"] == "success"
     assert [(x["uuid"], x["field"]) for x in body["uuids_linking_to"]] == [(sample["uuid"], "biosource")]

@@ -15,7 +15,7 @@ def test_anonymous_sees_only_released_items(client: TestClient, factory: Factory
 
     assert client.get(draft["@id"]).status_code == 404
     assert client.get(public["@id"]).status_code == 200
-    found = client.get("/search/", params={"type": "Biosource"}).json()["@graph"]
+    found = client.get("/search/", params={"type": "Biosource", "lab": "test-lab"}).json()["@graph"]
     assert [i["uuid"] for i in found] == [public["uuid"]]
     assert client.get(f"/users/{submitter.uuid}/").status_code == 404
 
@@ -35,7 +35,7 @@ def test_other_labs_cannot_see_or_edit_unreleased_items(client: TestClient, fact
     theirs = factory.submitter("other-lab")
     item = client.post("/Biosource", json=biosource(), auth=mine.auth).json()["@graph"][0]
     assert client.get(item["@id"], auth=theirs.auth).status_code == 404
-    assert client.patch(item["@id"], json={"tissue": "x"}, auth=theirs.auth).status_code == 404
+    assert client.patch(item["@id"], json={"override_biosource_name": "x"}, auth=theirs.auth).status_code == 404
     assert client.get(item["@id"], auth=mine.auth).status_code == 200
 
 
@@ -45,10 +45,10 @@ def test_released_items_are_readable_but_frozen_for_submitters(client: TestClien
     item = client.post("/Biosource", json=biosource(), auth=submitter.auth).json()["@graph"][0]
     assert client.patch(item["@id"], json={"status": "released"}, auth=submitter.auth).status_code == 422
     assert client.patch(item["@id"], json={"status": "released"}, auth=admin.auth).status_code == 200
-    response = client.patch(item["@id"], json={"tissue": "x"}, auth=submitter.auth)
+    response = client.patch(item["@id"], json={"override_biosource_name": "x"}, auth=submitter.auth)
     assert response.status_code == 403
     assert response.json()["@type"] == ["HTTPForbidden", "Error"]
-    assert client.patch(item["@id"], json={"tissue": "x"}, auth=admin.auth).status_code == 200
+    assert client.patch(item["@id"], json={"override_biosource_name": "x"}, auth=admin.auth).status_code == 200
 
 
 def test_anonymous_and_non_submitters_cannot_write(client: TestClient, factory: Factory) -> None:

@@ -8,7 +8,10 @@ from tests.factories import Factory, User, biosample, biosource, fastq
 
 
 def _seed(client: TestClient, user: User, n: int) -> list[dict]:
-    return [client.post("/Biosource", json=biosource(tissue=f"t{i % 3}"), auth=user.auth).json()["@graph"][0] for i in range(n)]
+    return [
+        client.post("/Biosource", json=biosource(override_biosource_name=f"t{i % 3}"), auth=user.auth).json()["@graph"][0]
+        for i in range(n)
+    ]
 
 
 def test_type_includes_subtypes_and_envelope(client: TestClient, factory: Factory) -> None:
@@ -40,11 +43,11 @@ def test_unknown_type_and_field_are_400(client: TestClient) -> None:
 def test_property_filters_negation_and_array_membership(client: TestClient, factory: Factory) -> None:
     submitter = factory.submitter()
     items = _seed(client, submitter, 6)
-    t0 = client.get("/search/", params={"type": "Biosource", "tissue": "t0"}, auth=submitter.auth).json()
-    assert sorted(i["uuid"] for i in t0["@graph"]) == sorted(i["uuid"] for i in items if i["tissue"] == "t0")
-    not_t0 = client.get("/search/", params={"type": "Biosource", "tissue!": "t0"}, auth=submitter.auth).json()
+    t0 = client.get("/search/", params={"type": "Biosource", "lab": "test-lab", "override_biosource_name": "t0"}, auth=submitter.auth).json()
+    assert sorted(i["uuid"] for i in t0["@graph"]) == sorted(i["uuid"] for i in items if i["override_biosource_name"] == "t0")
+    not_t0 = client.get("/search/", params={"type": "Biosource", "lab": "test-lab", "override_biosource_name!": "t0"}, auth=submitter.auth).json()
     assert not_t0["total"] == 4
-    either = client.get("/search/?type=Biosource&tissue=t0&tissue=t1", auth=submitter.auth).json()
+    either = client.get("/search/?type=Biosource&lab=test-lab&override_biosource_name=t0&override_biosource_name=t1", auth=submitter.auth).json()
     assert either["total"] == 4
     fastq_formats = client.get("/search/", params={"type": "FileFormat", "valid_item_types": "FileFastq"}).json()
     assert [f["file_format"] for f in fastq_formats["@graph"]] == ["fastq"]
@@ -69,13 +72,15 @@ def test_paging_with_from_and_limit_is_stable(client: TestClient, factory: Facto
     seen: list[str] = []
     for start in range(0, 15, 5):
         page = client.get(
-            "/search/", params={"type": "Biosource", "limit": 5, "from": start, "sort": "-date_created"}, auth=submitter.auth
+            "/search/",
+            params={"type": "Biosource", "lab": "test-lab", "limit": 5, "from": start, "sort": "-date_created"},
+            auth=submitter.auth,
         ).json()
         assert page["total"] == 12
         seen += [i["uuid"] for i in page["@graph"]]
     assert sorted(seen) == sorted(i["uuid"] for i in items)
     assert seen == [i["uuid"] for i in reversed(items)]
-    everything = client.get("/search/", params={"type": "Biosource", "limit": "all"}, auth=submitter.auth).json()
+    everything = client.get("/search/", params={"type": "Biosource", "lab": "test-lab", "limit": "all"}, auth=submitter.auth).json()
     assert len(everything["@graph"]) == 12
 
 
@@ -89,9 +94,9 @@ def test_field_restricts_returned_properties(client: TestClient) -> None:
 def test_sort_by_property_and_facets_from_schema(client: TestClient, factory: Factory) -> None:
     submitter = factory.submitter()
     _seed(client, submitter, 6)
-    body = client.get("/search/", params={"type": "Biosource", "sort": "tissue"}, auth=submitter.auth).json()
-    tissues = [i["tissue"] for i in body["@graph"]]
-    assert tissues == sorted(tissues)
+    body = client.get("/search/", params={"type": "Biosource", "lab": "test-lab", "sort": "override_biosource_name"}, auth=submitter.auth).json()
+    override_biosource_names = [i["override_biosource_name"] for i in body["@graph"]]
+    assert override_biosource_names == sorted(override_biosource_names)
     facets = {f["field"]: f for f in body["facets"]}
     assert facets["biosource_type"]["terms"] == [{"key": "immortalized cell line", "doc_count": 6}]
     assert facets["lab"]["terms"] == [{"key": "/labs/test-lab/", "doc_count": 6}]

@@ -30,9 +30,7 @@ EXAMPLES: dict[str, Callable[..., Item]] = {
         term_id="EFO:0002784", term_name="GM12878", preferred_name="GM12878", source_ontologies=["EFO"]
     ),
     "Document": _item(aliases=["test-lab:doc1"], description="Gel image", attachment=ATTACHMENT, **LAB),
-    "Publication": _item(
-        ID="PMID:25497547", published_by="4DN", exp_sets_prod_in_pub=["test-lab:set1"], **LAB
-    ),
+    "Publication": _item(ID="PMID:25497547", published_by="4DN", exp_sets_prod_in_pub=["test-lab:set1"], **LAB),
     "PublicationTracking": _item(
         title="Chromatin loops in GM12878", status="in preparation", contact_author="ada@example.org", **LAB
     ),
@@ -55,9 +53,7 @@ EXAMPLES: dict[str, Callable[..., Item]] = {
         feature_mods=[{"mod_type": "GFP", "mod_position": "C-terminal"}],
         **LAB,
     ),
-    "Construct": _item(
-        name="pX330-CTCF", construct_type="crispr construct", construct_vendor="addgene", **LAB
-    ),
+    "Construct": _item(name="pX330-CTCF", construct_type="crispr construct", construct_vendor="addgene", **LAB),
     "Modification": _item(
         description="CTCF degron knock-in",
         modification_type="Crispr",
@@ -65,9 +61,7 @@ EXAMPLES: dict[str, Callable[..., Item]] = {
         constructs=["test-lab:pX330-CTCF"],
         **LAB,
     ),
-    "Antibody": _item(
-        antibody_name="anti-CTCF", antibody_product_no="07-729", antibody_vendor="sigma-aldrich", **LAB
-    ),
+    "Antibody": _item(antibody_name="anti-CTCF", antibody_product_no="07-729", antibody_vendor="sigma-aldrich", **LAB),
     "Image": _item(aliases=["test-lab:img1"], title="Cells at harvest", attachment=ATTACHMENT, **LAB),
     "TreatmentAgent": _item(
         treatment_type="Chemical",
@@ -131,13 +125,9 @@ EXAMPLES: dict[str, Callable[..., Item]] = {
         extra_files=[{"file_format": "pairs_px2", "filename": "out.pairs.gz.px2"}],
         **LAB,
     ),
-    "FileReference": _item(
-        file_format="chromsizes", file_type="chromosome sizes", genome_assembly="GRCh38", **LAB
-    ),
+    "FileReference": _item(file_format="chromsizes", file_type="chromosome sizes", genome_assembly="GRCh38", **LAB),
     "FileCalibration": _item(file_format="tiff", filename="beads.tiff", attachment=ATTACHMENT, **LAB),
-    "FileMicroscopy": _item(
-        file_format="tiff", filename="cell1.tiff", microscope_settings="test-lab:ms1", **LAB
-    ),
+    "FileMicroscopy": _item(file_format="tiff", filename="cell1.tiff", microscope_settings="test-lab:ms1", **LAB),
     "FileVistrack": _item(
         file_format="bw",
         genome_assembly="GRCh38",
@@ -249,9 +239,7 @@ EXAMPLES: dict[str, Callable[..., Item]] = {
         title="Hi-C processing",
         name="hi-c-processing",
         category=["processing"],
-        arguments=[
-            {"workflow_argument_name": "fastq1", "argument_type": "Input file", "argument_format": "fastq"}
-        ],
+        arguments=[{"workflow_argument_name": "fastq1", "argument_type": "Input file", "argument_format": "fastq"}],
         **LAB,
     ),
     "WorkflowRun": _item(
@@ -263,9 +251,7 @@ EXAMPLES: dict[str, Callable[..., Item]] = {
     "WorkflowRunAwsem": _item(
         workflow="test-lab:wf1",
         awsem_job_id="job-1",
-        output_files=[
-            {"workflow_argument_name": "out", "value": "test-lab:pairs1", "value_qc": "test-lab:qc1"}
-        ],
+        output_files=[{"workflow_argument_name": "out", "value": "test-lab:pairs1", "value_qc": "test-lab:qc1"}],
         **LAB,
     ),
     "WorkflowMapping": _item(
@@ -275,13 +261,9 @@ EXAMPLES: dict[str, Callable[..., Item]] = {
         workflow_parameters=[{"parameter": "nsplit", "value": "100"}],
         **LAB,
     ),
-    "QualityMetricFastqc": _item(
-        **{"Total Sequences": 1000000, "%GC": 41, "Basic Statistics": "PASS"}, **LAB
-    ),
+    "QualityMetricFastqc": _item(**{"Total Sequences": 1000000, "%GC": 41, "Basic Statistics": "PASS"}, **LAB),
     "QualityMetricBamqc": _item(**{"Total Reads": 900000, "% of reads mapped": 95.5, "UU": 700000}, **LAB),
-    "QualityMetricPairsqc": _item(
-        **{"Total reads": 800000, "Cis/Trans ratio": 80.1, "convergence": "Good"}, **LAB
-    ),
+    "QualityMetricPairsqc": _item(**{"Total reads": 800000, "Cis/Trans ratio": 80.1, "convergence": "Good"}, **LAB),
     "QualityMetricWorkflowrun": _item(
         quality_metric_summary=[{"title": "Total reads", "value": "800000", "numberType": "integer"}], **LAB
     ),

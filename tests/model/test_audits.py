@@ -79,9 +79,7 @@ def test_technical_replicates_must_share_a_biosample(world: World) -> None:
 
 
 def test_replicate_number_pairs_are_unique(world: World) -> None:
-    findings = run_audits(
-        REPLICATE_TYPES, replicate_set(("e1", 1, 1), ("e2", 2, 1), ("e2b", 2, 1)), world.lookup
-    )
+    findings = run_audits(REPLICATE_TYPES, replicate_set(("e1", 1, 1), ("e2", 2, 1), ("e2b", 2, 1)), world.lookup)
     duplicates = [f for f in findings if f.category == "duplicate replicate numbers"]
     assert len(duplicates) == 1
     assert duplicates[0].level == "ERROR" and duplicates[0].path == ("replicate_exps", 2)
@@ -108,9 +106,7 @@ def test_replicate_audits_do_not_run_on_plain_experiment_sets(world: World) -> N
     ("protected", "expected"),
     [(True, []), (None, []), (False, ["human data not controlled access"])],
 )
-def test_biosample_from_unprotected_human_individual_is_an_error(
-    protected: bool | None, expected: list[str]
-) -> None:
+def test_biosample_from_unprotected_human_individual_is_an_error(protected: bool | None, expected: list[str]) -> None:
     w = World()
     fields = {} if protected is None else {"protected_data": protected}
     w.add("ind-h", ["IndividualHuman", "Individual", "Item"], **fields)

@@ -22,13 +22,22 @@ def _write_model(folder: Path, types: dict, schemas: dict, mixins: dict | None =
 
 
 def test_mixins_inheritance_and_derived_facts(tmp_path: Path) -> None:
-    mixins = {"ident": {"uuid": {"type": "string", "serverDefault": "uuid4"}, "aliases": {"type": "array", "items": {"type": "string", "uniqueKey": "alias"}}}}
+    mixins = {
+        "ident": {
+            "uuid": {"type": "string", "serverDefault": "uuid4"},
+            "aliases": {"type": "array", "items": {"type": "string", "uniqueKey": "alias"}},
+        }
+    }
     schemas = {
-        "thing": {"mixinProperties": [{"$ref": "mixins.json#/ident"}], "required": ["a"], "properties": {
-            "a": {"type": "string", "uniqueKey": True},
-            "accession": {"type": "string", "serverDefault": "accession", "accessionType": "TH"},
-            "friend": {"type": "string", "linkTo": "Thing"},
-        }},
+        "thing": {
+            "mixinProperties": [{"$ref": "mixins.json#/ident"}],
+            "required": ["a"],
+            "properties": {
+                "a": {"type": "string", "uniqueKey": True},
+                "accession": {"type": "string", "serverDefault": "accession", "accessionType": "TH"},
+                "friend": {"type": "string", "linkTo": "Thing"},
+            },
+        },
         "sub_thing": {"required": ["b"], "properties": {"b": {"type": "integer"}, "a": {"description": "narrowed"}}},
     }
     types = {"Thing": {"abstract": True}, "SubThing": {"parent": "Thing", "name_key": "accession"}}
@@ -63,7 +72,10 @@ def test_validation_reports_every_error_with_its_path() -> None:
     found = {(e.name, e.description) for e in errors}
     assert ("Schema: biosource.0", "1 is not of type 'string'") in found
     assert ("Schema: biosample_relation.0", "'biosample' is a required property") in found
-    assert ("Schema: biosample_relation.0.relationship_type", "'sibling' is not one of ['derived from', 'parent of']") in found
+    assert (
+        "Schema: biosample_relation.0.relationship_type",
+        "'sibling' is not one of ['derived from', 'parent of']",
+    ) in found
     assert ("Schema: ", "Additional properties are not allowed ('extra' was unexpected)") in found
     assert ("Schema: ", "'lab' is a required property") in found
 

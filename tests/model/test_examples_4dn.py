@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from examples import EXAMPLES
+from tests.model.examples import EXAMPLES
 
 from docket.model.links import LinkField, iter_links, map_links
 from docket.model.types import Model, TypeInfo
@@ -37,8 +37,7 @@ def load_inserts(model: Model) -> dict[str, list[dict[str, Any]]]:
     assert model.inserts_dir is not None
     folder = Path(model.inserts_dir)
     return {
-        name: json.loads((folder / f"{model.types[name].item_type}.json").read_text())
-        for name in model.inserts_order
+        name: json.loads((folder / f"{model.types[name].item_type}.json").read_text()) for name in model.inserts_order
     }
 
 
@@ -101,18 +100,14 @@ def test_insert_links_resolve_to_earlier_inserts(model: Model) -> None:
             uuids.add(item["uuid"])
             identifiers = [item["uuid"], *item.get("aliases", [])]
             identifiers += [
-                item[key]
-                for key in (info.name_key, info.lookup_key, *info.unique_keys)
-                if key and key in item
+                item[key] for key in (info.name_key, info.lookup_key, *info.unique_keys) if key and key in item
             ]
             for ident in identifiers:
                 if not isinstance(ident, list):
                     known.setdefault(ident, set()).update(info.type_names)
         for item in items:
             for link, _path, value in iter_links(item, info.links):
-                assert value in known, (
-                    f"{name} {item['uuid']}: {link.name}={value!r} is not an earlier insert"
-                )
+                assert value in known, f"{name} {item['uuid']}: {link.name}={value!r} is not an earlier insert"
                 assert known[value] & set(link.targets), f"{name}.{link.name}={value!r} has the wrong type"
 
 

@@ -156,9 +156,7 @@ def test_sheet_columns_are_flat_enough_for_submit4dn(model: Model) -> None:
             if not _submittable(spec) or spec.get("type") != "array":
                 continue
             for child, child_spec in (spec["items"].get("properties") or {}).items():
-                nested = (
-                    child_spec.get("type") == "object" or child_spec.get("items", {}).get("type") == "object"
-                )
+                nested = child_spec.get("type") == "object" or child_spec.get("items", {}).get("type") == "object"
                 if nested and _submittable(child_spec):
                     deep.append(f"{name}.{prop}.{child}")
     assert deep == []
@@ -191,9 +189,7 @@ def test_reverse_links_name_a_real_link_field(model: Model) -> None:
             source = model.types[source_type]
             targets = [link.targets for link in source.links if link.name == field]
             assert targets, f"{info.name}.{prop}: {source_type} has no link field {field!r}"
-            assert any(set(t) & set(info.type_names) for t in targets), (
-                f"{info.name}.{prop} does not point back"
-            )
+            assert any(set(t) & set(info.type_names) for t in targets), f"{info.name}.{prop} does not point back"
 
 
 def test_replicate_set_and_experiment_shape(model: Model) -> None:

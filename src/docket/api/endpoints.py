@@ -103,9 +103,7 @@ class BatchEntry(BaseModel):
         description="Type name (Biosample), item type (biosample) or collection (biosamples); required to create",
     )
     op: Literal["create", "patch"] = "create"
-    id: str | None = Field(
-        None, description="For op=patch: any identifier of the item (uuid, accession, alias, @id)"
-    )
+    id: str | None = Field(None, description="For op=patch: any identifier of the item (uuid, accession, alias, @id)")
     properties: dict[str, Any] = Field(
         default_factory=dict,
         description="Item properties; links may name other items of the same batch by alias",
@@ -160,9 +158,7 @@ async def batch(request: Request) -> Response:
 def _batch_changes(portal: Portal, principal: Principal, body: Any) -> list[Change]:
     entries = body.get("items") if isinstance(body, dict) else None
     if not isinstance(entries, list):
-        raise ValidationFailed(
-            [FieldError("Batch: items", "The body must be an object with an 'items' array")]
-        )
+        raise ValidationFailed([FieldError("Batch: items", "The body must be an object with an 'items' array")])
     errors: list[FieldError] = []
     changes: list[Change] = []
     for i, raw in enumerate(entries):
@@ -175,18 +171,14 @@ def _batch_changes(portal: Portal, principal: Principal, body: Any) -> list[Chan
         if entry.op == "create":
             info = portal.model.find_type(entry.type or "")
             if info is None:
-                errors.append(
-                    FieldError(f"Batch: items.{i}.type", f"Unknown item type {entry.type!r}", ("type",), i)
-                )
+                errors.append(FieldError(f"Batch: items.{i}.type", f"Unknown item type {entry.type!r}", ("type",), i))
                 continue
             changes.append(Change("create", info.name, entry.properties, index=i))
         else:
             try:
                 target = find_item(portal, principal, entry.id or "")
             except NotFound:
-                errors.append(
-                    FieldError(f"Batch: items.{i}.id", f"No item {entry.id!r} to patch", ("id",), i)
-                )
+                errors.append(FieldError(f"Batch: items.{i}.id", f"No item {entry.id!r} to patch", ("id",), i))
                 continue
             changes.append(
                 Change(

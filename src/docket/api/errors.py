@@ -74,9 +74,7 @@ def error_body(code: int, detail: str = "", **extra: Any) -> dict[str, Any]:
     return body
 
 
-def error_response(
-    code: int, detail: str = "", headers: dict[str, str] | None = None, **extra: Any
-) -> JSONResponse:
+def error_response(code: int, detail: str = "", headers: dict[str, str] | None = None, **extra: Any) -> JSONResponse:
     return JSONResponse(error_body(code, detail, **extra), status_code=code, headers=headers)
 
 

@@ -111,9 +111,7 @@ def _history(portal: Portal, principal: Principal, item: StoredItem) -> dict[str
                 "timestamp": rev.timestamp,
                 "transaction_id": rev.transaction_id,
                 "user": portal.renderer.at_id(user) if user else None,
-                "user_title": portal.renderer.display_title(
-                    portal.model.types["User"], user.properties, user.uuid
-                )
+                "user_title": portal.renderer.display_title(portal.model.types["User"], user.properties, user.uuid)
                 if user
                 else "system",
                 "changed": rev.changed,
@@ -232,9 +230,7 @@ async def delete_path(request: Request, path: str) -> Response:
         if target.item.item_type == "AccessKey":
             key_id = target.item.properties["access_key_id"]
             revoked = portal.accounts.revoke_key(principal, key_id)
-            return result(
-                portal.renderer.render([revoked], "object", principal), notification=f"Revoked {key_id}"
-            )
+            return result(portal.renderer.render([revoked], "object", principal), notification=f"Revoked {key_id}")
         if not principal.is_admin:
             raise Forbidden("Only admins may delete items")
         if flag(request, "purge"):

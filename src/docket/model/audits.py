@@ -86,8 +86,7 @@ def audit_replicate_numbers(item: dict[str, Any], lookup: Lookup) -> Iterator[Fi
             yield Finding(
                 "ERROR",
                 "duplicate replicate numbers",
-                f"Replicate numbers bio {pair[0]} / tec {pair[1]} are used by entries "
-                f"{seen[pair]} and {index}.",
+                f"Replicate numbers bio {pair[0]} / tec {pair[1]} are used by entries {seen[pair]} and {index}.",
                 ("replicate_exps", index),
             )
         else:

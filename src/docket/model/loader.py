@@ -37,9 +37,7 @@ def model_path(name_or_path: str) -> Path:
     shipped = Path(str(resources.files("docket") / "models" / name_or_path))
     if shipped.is_dir():
         return shipped
-    raise ModelError(
-        f"No data model named or found at {name_or_path!r} (shipped models: {', '.join(BUILTIN_MODELS)})"
-    )
+    raise ModelError(f"No data model named or found at {name_or_path!r} (shipped models: {', '.join(BUILTIN_MODELS)})")
 
 
 @lru_cache(maxsize=8)
@@ -141,6 +139,4 @@ def _check_links(types: dict[str, TypeInfo], folder: Path) -> None:
                     raise ModelError(f"{folder}: {info.name}.{link.name} links to unknown type {target!r}")
         for prop, (source_type, _field) in info.rev_links.items():
             if source_type not in types:
-                raise ModelError(
-                    f"{folder}: {info.name}.{prop} is a reverse link from unknown type {source_type!r}"
-                )
+                raise ModelError(f"{folder}: {info.name}.{prop} is a reverse link from unknown type {source_type!r}")

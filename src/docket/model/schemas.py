@@ -37,8 +37,7 @@ def merge_schema(
         for prop, spec in group.items():
             if prop in from_mixins:
                 raise ModelError(
-                    f"{where}: property {prop!r} comes from both mixins {from_mixins[prop]!r} "
-                    f"and {group_name!r}"
+                    f"{where}: property {prop!r} comes from both mixins {from_mixins[prop]!r} and {group_name!r}"
                 )
             from_mixins[prop] = group_name
             properties[prop] = copy.deepcopy(spec)
@@ -90,9 +89,7 @@ def derive_facts(info: TypeInfo) -> None:
                 source_type, _, source_field = link_from.partition(".")
                 info.rev_links[prop] = (source_type, source_field)
             continue
-        unique = spec.get(
-            "uniqueKey", spec.get("items", {}).get("uniqueKey") if spec.get("type") == "array" else None
-        )
+        unique = spec.get("uniqueKey", spec.get("items", {}).get("uniqueKey") if spec.get("type") == "array" else None)
         if unique:
             namespace = f"{info.item_type}:{prop}" if unique is True else str(unique)
             info.unique_keys[prop] = (namespace, spec.get("uniqueKeyFormat", "{}"))
@@ -125,8 +122,6 @@ def validation_schema(schema: dict[str, Any]) -> dict[str, Any]:
     """
     result = {k: v for k, v in schema.items() if k not in ("$id", "id", "mixinProperties")}
     result["properties"] = {
-        name: spec
-        for name, spec in schema.get("properties", {}).items()
-        if not spec.get("calculatedProperty")
+        name: spec for name, spec in schema.get("properties", {}).items() if not spec.get("calculatedProperty")
     }
     return result

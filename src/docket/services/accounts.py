@@ -51,9 +51,7 @@ class Accounts:
     # -- authentication ---------------------------------------------------------------------------
 
     def authenticate(self, key_id: str, secret: str) -> Principal:
-        uuid = self.store.find_keys([("access_key:access_key_id", key_id)]).get(
-            ("access_key:access_key_id", key_id)
-        )
+        uuid = self.store.find_keys([("access_key:access_key_id", key_id)]).get(("access_key:access_key_id", key_id))
         key = self.store.get(uuid) if uuid else None
         if key is None or key.properties.get("status") != "current":
             raise NotAuthenticated("Invalid Authorization header or Auth Challenge response.")
@@ -81,11 +79,7 @@ class Accounts:
 
     def principal_for(self, user_uuid: str) -> Principal | None:
         user = self.store.get(user_uuid) if user_uuid else None
-        if (
-            user is None
-            or user.item_type != "User"
-            or user.properties.get("status") in ("deleted", "revoked")
-        ):
+        if user is None or user.item_type != "User" or user.properties.get("status") in ("deleted", "revoked"):
             return None
         props = user.properties
         return Principal(
@@ -116,9 +110,7 @@ class Accounts:
         return NewKey(key_id, secret, item)
 
     def revoke_key(self, principal: Principal, key_id: str) -> StoredItem:
-        uuid = self.store.find_keys([("access_key:access_key_id", key_id)]).get(
-            ("access_key:access_key_id", key_id)
-        )
+        uuid = self.store.find_keys([("access_key:access_key_id", key_id)]).get(("access_key:access_key_id", key_id))
         key = self.store.get(uuid) if uuid else None
         if key is None or not (principal.is_admin or key.properties.get("user") == principal.user_uuid):
             raise NotFound(f"No access key {key_id!r}")

@@ -22,9 +22,7 @@ def load_inserts(portal: Portal) -> int:
     files = {p.stem: p for p in Path(folder).glob("*.json")}
     by_item_type = {info.item_type: info.name for info in portal.model.types.values()}
     names = [n for n in order if portal.model.types[n].item_type in files]
-    names += sorted(
-        by_item_type[stem] for stem in files if by_item_type.get(stem) and by_item_type[stem] not in names
-    )
+    names += sorted(by_item_type[stem] for stem in files if by_item_type.get(stem) and by_item_type[stem] not in names)
     changes = []
     for name in names:
         for body in json.loads(files[portal.model.types[name].item_type].read_text()):
@@ -52,9 +50,7 @@ def ensure_user(
     """The uuid of the user with this email, created if needed; ``lab`` (a lab name) is created too if new."""
     lab_uuid = None
     if lab:
-        lab_uuid = find_or_create(
-            portal, "Lab", ("lab:name", lab), {"name": lab, "title": lab, "status": "current"}
-        )
+        lab_uuid = find_or_create(portal, "Lab", ("lab:name", lab), {"name": lab, "title": lab, "status": "current"})
     user = portal.accounts.user_by_email(email)
     if user is None:
         local = email.split("@", 1)[0]

@@ -68,9 +68,7 @@ class ItemService:
             raise NotFound(f"No item type or collection named {name!r}")
         return info
 
-    def write(
-        self, principal: Principal, changes: Sequence[Change], check_only: bool = False
-    ) -> list[StoredItem]:
+    def write(self, principal: Principal, changes: Sequence[Change], check_only: bool = False) -> list[StoredItem]:
         """Validate every change together and write them all in one transaction, or nothing."""
         resolver = self.resolver()
         self._authorize(principal, changes)
@@ -148,9 +146,7 @@ class ItemService:
             if prop in info.calculated or prop in ("@id", "@type", "display_title"):
                 errors.append(schema_error([prop], "submission of calculatedProperty disallowed", idx))
         body = {
-            k: v
-            for k, v in body.items()
-            if k not in info.calculated and k not in ("@id", "@type", "display_title")
+            k: v for k, v in body.items() if k not in info.calculated and k not in ("@id", "@type", "display_title")
         }
 
         body = map_links(body, info.links, self._link_resolver(principal, resolver, errors, idx))
@@ -225,9 +221,7 @@ class ItemService:
                 return value
             allowed = {name for t in link.targets for name in self.model.concrete_subtypes(t)}
             if ref.item_type not in allowed:
-                errors.append(
-                    schema_error(list(path), f"{value!r} is not of type {' or '.join(link.targets)!r}", idx)
-                )
+                errors.append(schema_error(list(path), f"{value!r} is not of type {' or '.join(link.targets)!r}", idx))
             elif link.submits_for and not principal.is_admin and ref.uuid not in principal.submits_for:
                 errors.append(schema_error(list(path), f"{value!r} is not in user submits_for", idx))
             return ref.uuid
@@ -286,9 +280,7 @@ class ItemService:
             for key in item.write.keys:
                 if key in seen:
                     where = f" (also used by item {seen[key]})" if seen[key] is not None else ""
-                    errors.append(
-                        schema_error([key[0]], f"Keys conflict: {[key]!r}{where}", item.change.index)
-                    )
+                    errors.append(schema_error([key[0]], f"Keys conflict: {[key]!r}{where}", item.change.index))
                 else:
                     seen[key] = item.change.index
         return errors

@@ -83,9 +83,7 @@ class Renderer:
         missing = [u for u in uuids if u not in known]
         return {**known, **self.store.get_many(missing)}
 
-    def _object(
-        self, item: StoredItem, linked: dict[str, StoredItem], principal: Principal
-    ) -> dict[str, Any]:
+    def _object(self, item: StoredItem, linked: dict[str, StoredItem], principal: Principal) -> dict[str, Any]:
         info = self.model.types[item.item_type]
 
         def to_path(_field: LinkField, _path: Path, value: Any) -> Any:

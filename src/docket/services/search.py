@@ -80,9 +80,7 @@ class SearchService:
             keep = {*fields, "@id", "@type", "uuid", "display_title"}
             graph = [{k: v for k, v in item.items() if k in keep} for item in graph]
         facet_fields = self._facet_fields(infos)
-        counts = self.store.facets(
-            Query(concrete, visibility, filters, text, limit=None), [f for f, _ in facet_fields]
-        )
+        counts = self.store.facets(Query(concrete, visibility, filters, text, limit=None), [f for f, _ in facet_fields])
         query_string = urlencode(list(params))
         body = {
             "@id": f"{base_path}?{query_string}",
@@ -101,9 +99,7 @@ class SearchService:
 
     def _type(self, name: str) -> TypeInfo:
         if name == "Item":
-            return TypeInfo(
-                "Item", "item", "items", None, True, {"properties": {}}, subtypes=list(self.model.types)
-            )
+            return TypeInfo("Item", "item", "items", None, True, {"properties": {}}, subtypes=list(self.model.types))
         info = self.model.find_type(name)
         if info is None:
             raise BadRequest(f"Invalid type: {name}")
@@ -121,9 +117,7 @@ class SearchService:
                 return spec, self.model.types[name]
         raise BadRequest(f"Unknown field {field!r} for type(s) {', '.join(sorted(set(types)))}")
 
-    def _filters(
-        self, params: Sequence[tuple[str, str]], types: Sequence[str], resolver: Resolver
-    ) -> list[Filter]:
+    def _filters(self, params: Sequence[tuple[str, str]], types: Sequence[str], resolver: Resolver) -> list[Filter]:
         grouped: dict[tuple[str, bool], list[Any]] = {}
         for key, raw in params:
             if key in RESERVED:
@@ -174,9 +168,7 @@ class SearchService:
         family = tuple(self.model.concrete_subtypes(target))
         sub_spec, sub_info = self._property(sub, family)
         value = self._typed(sub_spec, sub_info, sub, raw, Resolver(self.model, self.store))
-        query = Query(
-            family, Visibility(everything=True), (Filter(sub, (value,)),), limit=_LINKED_MATCH_LIMIT
-        )
+        query = Query(family, Visibility(everything=True), (Filter(sub, (value,)),), limit=_LINKED_MATCH_LIMIT)
         return [item.uuid for item in self.store.search(query).items]
 
     def _facet_fields(self, infos: Sequence[TypeInfo]) -> list[tuple[str, str]]:
@@ -205,9 +197,7 @@ class SearchService:
                         continue
                     key = self.renderer.at_id(target)
                 terms.append({"key": key, "doc_count": n})
-            facets.append(
-                {"field": field, "title": title, "total": sum(t["doc_count"] for t in terms), "terms": terms}
-            )
+            facets.append({"field": field, "title": title, "total": sum(t["doc_count"] for t in terms), "terms": terms})
         return facets
 
 

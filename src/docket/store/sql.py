@@ -88,9 +88,7 @@ class SqlWriter:
         if unique_keys:
             savepoint = conn.begin_nested()
             try:
-                conn.execute(
-                    insert(keys), [{"name": n, "value": v, "uuid": write.uuid} for n, v in unique_keys]
-                )
+                conn.execute(insert(keys), [{"name": n, "value": v, "uuid": write.uuid} for n, v in unique_keys])
                 savepoint.commit()
             except IntegrityError:
                 savepoint.rollback()
@@ -99,9 +97,7 @@ class SqlWriter:
                 raise KeysConflict(taken or unique_keys) from None
         unique_links = list(dict.fromkeys(write.links))
         if unique_links:
-            conn.execute(
-                insert(links), [{"source": write.uuid, "rel": r, "target": t} for r, t in unique_links]
-            )
+            conn.execute(insert(links), [{"source": write.uuid, "rel": r, "target": t} for r, t in unique_links])
         conn.execute(
             insert(revisions).values(
                 uuid=write.uuid,
@@ -121,9 +117,7 @@ def _owners(conn: Connection, wanted: Sequence[tuple[str, str]]) -> dict[tuple[s
     wanted = list(dict.fromkeys(wanted))
     for start in range(0, len(wanted), _CHUNK):
         chunk = wanted[start : start + _CHUNK]
-        stmt = select(keys.c.name, keys.c.value, keys.c.uuid).where(
-            tuple_(keys.c.name, keys.c.value).in_(chunk)
-        )
+        stmt = select(keys.c.name, keys.c.value, keys.c.uuid).where(tuple_(keys.c.name, keys.c.value).in_(chunk))
         for name, value, owner in conn.execute(stmt):
             found[(name, value)] = owner
     return found
@@ -178,9 +172,7 @@ class SqlItemStore:
 
     def keys_of(self, uuid: str) -> list[tuple[str, str]]:
         with self.engine.connect() as conn:
-            rows = conn.execute(
-                select(keys.c.name, keys.c.value).where(keys.c.uuid == uuid).order_by(keys.c.name)
-            )
+            rows = conn.execute(select(keys.c.name, keys.c.value).where(keys.c.uuid == uuid).order_by(keys.c.name))
             return [(r.name, r.value) for r in rows]
 
     def links_to(self, target: str, rels: Sequence[str] | None = None) -> list[tuple[str, str]]:
@@ -298,16 +290,12 @@ def _visible(v: Visibility) -> Any:
         clauses.append(and_(*public))
     if v.member_labs:
         clauses.append(
-            and_(
-                items.c.lab.in_(list(v.member_labs)), items.c.status.notin_(list(v.member_statuses_excluded))
-            )
+            and_(items.c.lab.in_(list(v.member_labs)), items.c.status.notin_(list(v.member_statuses_excluded)))
         )
     if v.owner:
         clauses.append(items.c.owner == v.owner)
     if groups:
-        clauses.append(
-            and_(items.c.access_group.in_(groups), items.c.status.notin_(list(v.member_statuses_excluded)))
-        )
+        clauses.append(and_(items.c.access_group.in_(groups), items.c.status.notin_(list(v.member_statuses_excluded))))
     return or_(*clauses) if clauses else false()
 
 
