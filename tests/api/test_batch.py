@@ -82,11 +82,16 @@ def test_duplicate_alias_within_a_batch_and_against_the_database(
 
 def test_batch_patch_entries(client: TestClient, factory: Factory) -> None:
     submitter = factory.submitter()
-    source = client.post("/Biosource", json=biosource(description="d", override_biosource_name="t"), auth=submitter.auth).json()[
-        "@graph"
-    ][0]
+    source = client.post(
+        "/Biosource", json=biosource(description="d", override_biosource_name="t"), auth=submitter.auth
+    ).json()["@graph"][0]
     entries = [
-        {"op": "patch", "id": source["aliases"][0], "properties": {"override_biosource_name": "u"}, "delete_fields": ["description"]}
+        {
+            "op": "patch",
+            "id": source["aliases"][0],
+            "properties": {"override_biosource_name": "u"},
+            "delete_fields": ["description"],
+        }
     ]
     response = client.post("/batch", json={"items": entries}, auth=submitter.auth)
     assert response.status_code == 200 or response.status_code == 201, response.text

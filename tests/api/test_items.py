@@ -106,7 +106,9 @@ def test_patch_delete_fields_and_unchanged_uuid(client: TestClient, factory: Fac
     assert response.status_code == 200, response.text
     assert response.json()["@graph"][0]["override_biosource_name"] == "liver"
 
-    response = client.patch(f"/{uuid}", params={"delete_fields": "description,override_biosource_name"}, json={}, auth=submitter.auth)
+    response = client.patch(
+        f"/{uuid}", params={"delete_fields": "description,override_biosource_name"}, json={}, auth=submitter.auth
+    )
     assert response.status_code == 200, response.text
     after = client.get(f"/{uuid}", params={"frame": "object"}, auth=submitter.auth).json()
     assert "description" not in after and "override_biosource_name" not in after
@@ -145,9 +147,14 @@ def test_check_only_validates_and_writes_nothing(client: TestClient, factory: Fa
     assert bad.status_code == 422
 
     created = client.post("/Biosource", json=body, auth=submitter.auth).json()["@graph"][0]
-    response = client.patch(f"/{created['uuid']}?check_only=True", json={"override_biosource_name": "kidney"}, auth=submitter.auth)
+    response = client.patch(
+        f"/{created['uuid']}?check_only=True", json={"override_biosource_name": "kidney"}, auth=submitter.auth
+    )
     assert response.status_code == 200
-    assert "override_biosource_name" not in client.get(f"/{created['uuid']}", params={"frame": "object"}, auth=submitter.auth).json()
+    assert (
+        "override_biosource_name"
+        not in client.get(f"/{created['uuid']}", params={"frame": "object"}, auth=submitter.auth).json()
+    )
 
 
 def test_links_written_by_alias_accession_name_and_path_resolve(client: TestClient, factory: Factory) -> None:

@@ -9,7 +9,9 @@ from tests.factories import Factory, User, biosample, biosource, fastq
 
 def _seed(client: TestClient, user: User, n: int) -> list[dict]:
     return [
-        client.post("/Biosource", json=biosource(override_biosource_name=f"t{i % 3}"), auth=user.auth).json()["@graph"][0]
+        client.post("/Biosource", json=biosource(override_biosource_name=f"t{i % 3}"), auth=user.auth).json()["@graph"][
+            0
+        ]
         for i in range(n)
     ]
 
@@ -43,11 +45,24 @@ def test_unknown_type_and_field_are_400(client: TestClient) -> None:
 def test_property_filters_negation_and_array_membership(client: TestClient, factory: Factory) -> None:
     submitter = factory.submitter()
     items = _seed(client, submitter, 6)
-    t0 = client.get("/search/", params={"type": "Biosource", "lab": "test-lab", "override_biosource_name": "t0"}, auth=submitter.auth).json()
-    assert sorted(i["uuid"] for i in t0["@graph"]) == sorted(i["uuid"] for i in items if i["override_biosource_name"] == "t0")
-    not_t0 = client.get("/search/", params={"type": "Biosource", "lab": "test-lab", "override_biosource_name!": "t0"}, auth=submitter.auth).json()
+    t0 = client.get(
+        "/search/",
+        params={"type": "Biosource", "lab": "test-lab", "override_biosource_name": "t0"},
+        auth=submitter.auth,
+    ).json()
+    assert sorted(i["uuid"] for i in t0["@graph"]) == sorted(
+        i["uuid"] for i in items if i["override_biosource_name"] == "t0"
+    )
+    not_t0 = client.get(
+        "/search/",
+        params={"type": "Biosource", "lab": "test-lab", "override_biosource_name!": "t0"},
+        auth=submitter.auth,
+    ).json()
     assert not_t0["total"] == 4
-    either = client.get("/search/?type=Biosource&lab=test-lab&override_biosource_name=t0&override_biosource_name=t1", auth=submitter.auth).json()
+    either = client.get(
+        "/search/?type=Biosource&lab=test-lab&override_biosource_name=t0&override_biosource_name=t1",
+        auth=submitter.auth,
+    ).json()
     assert either["total"] == 4
     fastq_formats = client.get("/search/", params={"type": "FileFormat", "valid_item_types": "FileFastq"}).json()
     assert [f["file_format"] for f in fastq_formats["@graph"]] == ["fastq"]
@@ -80,7 +95,9 @@ def test_paging_with_from_and_limit_is_stable(client: TestClient, factory: Facto
         seen += [i["uuid"] for i in page["@graph"]]
     assert sorted(seen) == sorted(i["uuid"] for i in items)
     assert seen == [i["uuid"] for i in reversed(items)]
-    everything = client.get("/search/", params={"type": "Biosource", "lab": "test-lab", "limit": "all"}, auth=submitter.auth).json()
+    everything = client.get(
+        "/search/", params={"type": "Biosource", "lab": "test-lab", "limit": "all"}, auth=submitter.auth
+    ).json()
     assert len(everything["@graph"]) == 12
 
 
@@ -94,7 +111,11 @@ def test_field_restricts_returned_properties(client: TestClient) -> None:
 def test_sort_by_property_and_facets_from_schema(client: TestClient, factory: Factory) -> None:
     submitter = factory.submitter()
     _seed(client, submitter, 6)
-    body = client.get("/search/", params={"type": "Biosource", "lab": "test-lab", "sort": "override_biosource_name"}, auth=submitter.auth).json()
+    body = client.get(
+        "/search/",
+        params={"type": "Biosource", "lab": "test-lab", "sort": "override_biosource_name"},
+        auth=submitter.auth,
+    ).json()
     override_biosource_names = [i["override_biosource_name"] for i in body["@graph"]]
     assert override_biosource_names == sorted(override_biosource_names)
     facets = {f["field"]: f for f in body["facets"]}

@@ -8,11 +8,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from tests.model.examples import EXAMPLES
 
 from docket.model.links import LinkField, iter_links, map_links
 from docket.model.types import Model, TypeInfo
 from docket.model.validation import Validators
+from tests.model.examples import EXAMPLES
 
 
 def with_defaults(info: TypeInfo, item: dict[str, Any]) -> dict[str, Any]:

@@ -94,6 +94,7 @@ def load_model(name_or_path: str = "4dn") -> Model:
         mixins=mixins,
         inserts_dir=str(folder / inserts) if inserts else None,
         inserts_order=list(manifest.get("inserts_order", [])),
+        controlled_access=manifest.get("controlled_access", {}),
     )
 
 

@@ -91,6 +91,7 @@ class Model:
     mixins: dict[str, Any]
     inserts_dir: str | None = None
     inserts_order: list[str] = field(default_factory=list)
+    controlled_access: dict[str, Any] = field(default_factory=dict)
     _by_alias: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:

@@ -8,16 +8,19 @@ first. Only when nothing is wrong anywhere in the request does ``_commit`` write
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any, Literal
 
 from docket.errors import FieldError, Forbidden, KeysConflict, NotFound, ValidationFailed, schema_error
+from docket.model.checks import run_checks
+from docket.model.derive import derive
 from docket.model.identifiers import mint_accession, new_uuid, valid_key_value
 from docket.model.links import LinkField, Path, iter_links, map_links
 from docket.model.types import Model, TypeInfo
 from docket.model.validation import Validators
 from docket.services import permissions
+from docket.services.access import AccessPolicy
 from docket.services.principal import Principal
 from docket.services.resolver import Resolver
 from docket.store.protocol import ItemStore, StoredItem, Write
@@ -56,6 +59,7 @@ class ItemService:
         self.model = model
         self.store = store
         self.validators = validators
+        self.access = AccessPolicy(model)
 
     # -- public operations ------------------------------------------------------------------------
 
@@ -172,10 +176,12 @@ class ItemService:
                 **({"modified_by": principal.user_uuid} if principal.user_uuid else {}),
             }
 
+        props = derive(info.type_names, props)
         validation_doc = dict(props)
         if change.op == "create" and "uuid" in validation_doc:
             uuid = validation_doc["uuid"]
         errors.extend(self.validators.validate(info, validation_doc, idx))
+        errors.extend(replace(e, index=idx) for e in run_checks(info.type_names, props, self._lookup))
         if change.op == "create" and not principal.is_admin:
             for name in info.submitter_required:
                 if name not in props:
@@ -308,7 +314,12 @@ class ItemService:
                     stored.append(writer.put(item.write, mode, principal.user_uuid, now))
                 except KeysConflict as exc:
                     raise KeysConflict(exc.keys, item.change.index) from None
+            self.access.refresh(stored, writer)
             return stored
+
+    def _lookup(self, uuid: str) -> dict[str, Any] | None:
+        found = self.store.get(uuid)
+        return found.properties if found else None
 
     def _remint(self, item: _Prepared, writer: Any) -> None:
         info = self.model.types[item.write.item_type]

@@ -31,18 +31,18 @@ SUBMITTER_EDITABLE_STATUSES = frozenset(
 PRIVATE_TYPES = ("User", "AccessKey")
 
 
-def index_for(info: TypeInfo, uuid: str, props: dict[str, Any]) -> Index:
+def index_for(info: TypeInfo, uuid: str, props: dict[str, Any], access_group: str | None = None) -> Index:
+    """The permission columns; ``access_group`` is worked out by ``services.access`` inside the write."""
     owner = None
     if info.name == "User":
         owner = uuid
     elif info.name == "AccessKey":
         owner = props.get("user")
-    group = props.get("access_group")
     return Index(
         status=props.get("status"),
         lab=props.get("lab") if isinstance(props.get("lab"), str) else None,
         owner=owner,
-        access_group=group if isinstance(group, str) and group else None,
+        access_group=access_group,
     )
 
 

@@ -111,6 +111,27 @@ class SqlWriter:
         )
         return StoredItem(write.uuid, write.item_type, write.properties, sid, write.index, write.created)
 
+    def read(self, uuids: Sequence[str]) -> dict[str, StoredItem]:
+        """Items as this transaction sees them (its own writes included)."""
+        return _get_many(self.conn, uuids)
+
+    def links_to(self, target: str, rels: Sequence[str]) -> list[tuple[str, str]]:
+        stmt = select(links.c.source, links.c.rel).where(links.c.target == target, links.c.rel.in_(list(rels)))
+        return [(r.source, r.rel) for r in self.conn.execute(stmt)]
+
+    def set_access_group(self, uuid: str, group: str | None) -> None:
+        self.conn.execute(update(items).where(items.c.uuid == uuid).values(access_group=group))
+
+
+def _get_many(conn: Connection, uuids: Sequence[str]) -> dict[str, StoredItem]:
+    wanted = list(dict.fromkeys(uuids))
+    result: dict[str, StoredItem] = {}
+    for start in range(0, len(wanted), _CHUNK):
+        chunk = wanted[start : start + _CHUNK]
+        for row in conn.execute(select(items).where(items.c.uuid.in_(chunk))):
+            result[row.uuid] = _row_to_item(row)
+    return result
+
 
 def _owners(conn: Connection, wanted: Sequence[tuple[str, str]]) -> dict[tuple[str, str], str]:
     found: dict[tuple[str, str], str] = {}
@@ -141,16 +162,10 @@ class SqlItemStore:
         return _row_to_item(row) if row else None
 
     def get_many(self, uuids: Sequence[str]) -> dict[str, StoredItem]:
-        wanted = list(dict.fromkeys(uuids))
-        result: dict[str, StoredItem] = {}
-        if not wanted:
-            return result
+        if not uuids:
+            return {}
         with self.engine.connect() as conn:
-            for start in range(0, len(wanted), _CHUNK):
-                chunk = wanted[start : start + _CHUNK]
-                for row in conn.execute(select(items).where(items.c.uuid.in_(chunk))):
-                    result[row.uuid] = _row_to_item(row)
-        return result
+            return _get_many(conn, uuids)
 
     def item_types(self, uuids: Sequence[str]) -> dict[str, str]:
         wanted = list(dict.fromkeys(uuids))
