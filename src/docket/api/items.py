@@ -14,6 +14,7 @@ from docket.api.envelopes import check_only_result, result
 from docket.api.traversal import Target, locate
 from docket.errors import BadRequest, Forbidden, NotFound
 from docket.services import permissions
+from docket.services.audits import audit_json
 from docket.services.items import Change
 from docket.services.portal import Portal
 from docket.services.principal import Principal
@@ -33,7 +34,10 @@ def _frame(request: Request, default: str = "page") -> str:
 def render_item(portal: Portal, principal: Principal, item: StoredItem, frame: str) -> dict[str, Any]:
     if frame == "raw" and not permissions.can_edit(principal, item):
         raise Forbidden("frame=raw needs edit rights on the item")
-    return portal.renderer.render_one(item, frame, principal)
+    body = portal.renderer.render_one(item, frame, principal)
+    if frame in ("page", "embedded"):
+        body["audit"] = audit_json(portal.audits.findings(item))
+    return body
 
 
 def written(
@@ -92,6 +96,9 @@ def _item_view(portal: Portal, principal: Principal, request: Request, target: T
         return JSONResponse(_history(portal, principal, item))
     if view == "links":
         return JSONResponse(_links(portal, principal, item))
+    if view == "audit":
+        findings = audit_json(portal.audits.findings(item))
+        return JSONResponse({"@id": portal.renderer.at_id(item) + "@@audit", "uuid": item.uuid, "audit": findings})
     handler = VIEWS.get(("GET", view))
     if handler is None:
         raise NotFound(request.url.path)

@@ -283,6 +283,8 @@ class ItemService:
         seen: dict[tuple[str, str], int | None] = {}
         errors = []
         for item in prepared:
+            if item.minted_accession and ("accession", item.write.properties.get("accession")) in seen:
+                self._remint_locally(item, seen)
             for key in item.write.keys:
                 if key in seen:
                     where = f" (also used by item {seen[key]})" if seen[key] is not None else ""
@@ -290,6 +292,15 @@ class ItemService:
                 else:
                     seen[key] = item.change.index
         return errors
+
+    def _remint_locally(self, item: _Prepared, seen: dict[tuple[str, str], int | None]) -> None:
+        info = self.model.types[item.write.item_type]
+        for _ in range(_ACCESSION_RETRIES):
+            accession = mint_accession(self.model.accession, info.accession_code or "")
+            if ("accession", accession) not in seen:
+                item.write.properties["accession"] = accession
+                item.write.keys = _unique_keys(info, item.write.properties)
+                return
 
     def _check_conflicts(self, prepared: list[_Prepared]) -> None:
         owners = self.store.find_keys([k for p in prepared for k in p.write.keys])

@@ -5,6 +5,7 @@ from __future__ import annotations
 from docket.model.loader import load_model
 from docket.model.validation import Validators
 from docket.services.accounts import Accounts
+from docket.services.audits import AuditService
 from docket.services.items import ItemService
 from docket.services.render import Renderer
 from docket.services.search import SearchService
@@ -22,7 +23,8 @@ class Portal:
         self.validators = Validators(self.model)
         self.renderer = Renderer(self.model, self.store)
         self.items = ItemService(self.model, self.store, self.validators)
-        self.search = SearchService(self.model, self.store, self.renderer)
+        self.audits = AuditService(self.model, self.store)
+        self.search = SearchService(self.model, self.store, self.renderer, self.audits)
         self.accounts = Accounts(self.model, self.store, self.items)
 
     def initialize(self) -> bool:

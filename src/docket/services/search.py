@@ -14,6 +14,7 @@ from urllib.parse import urlencode
 from docket.errors import BadRequest
 from docket.model.types import Model, TypeInfo
 from docket.services import permissions
+from docket.services.audits import AuditService
 from docket.services.principal import Principal
 from docket.services.render import Renderer
 from docket.services.resolver import Resolver
@@ -36,6 +37,8 @@ DEFAULT_LIMIT = 25
 NO_VALUE = "No value"
 NO_MATCH = "(no item matches)"
 _LINKED_MATCH_LIMIT = 5000
+# Audits are computed on demand, so the audit facet and filter look at no more than this many items.
+AUDIT_SCAN_LIMIT = 5000
 
 
 @dataclass
@@ -45,10 +48,11 @@ class SearchResult:
 
 
 class SearchService:
-    def __init__(self, model: Model, store: ItemStore, renderer: Renderer) -> None:
+    def __init__(self, model: Model, store: ItemStore, renderer: Renderer, audits: AuditService) -> None:
         self.model = model
         self.store = store
         self.renderer = renderer
+        self.audits = audits
 
     def search(
         self, principal: Principal, params: Sequence[tuple[str, str]], base_path: str = "/search/"
@@ -73,6 +77,18 @@ class SearchService:
             if field not in ("date_created", "uuid", "status"):
                 self._property(field, concrete)
         visibility = permissions.visibility(principal)
+        audit_counts: dict[str, int] | None = None
+        if self.audits.applies_to(concrete):
+            scan = self.store.search(Query(concrete, visibility, filters, text, limit=AUDIT_SCAN_LIMIT))
+            levels = {item.uuid: {f.level for f in self.audits.findings(item)} for item in scan.items}
+            audit_counts = {}
+            for found in levels.values():
+                for level in found:
+                    audit_counts[level] = audit_counts.get(level, 0) + 1
+            wanted = [v for k, v in params if k == "audit"]
+            if wanted:
+                matching = tuple(u for u, found in levels.items() if found & set(wanted)) or (NO_MATCH,)
+                filters = (*filters, Filter("uuid", matching))
         query = Query(concrete, visibility, filters, text, sort, offset, limit)
         page = self.store.search(query)
         graph = self.renderer.render(page.items, frame, principal)
@@ -82,6 +98,10 @@ class SearchService:
         facet_fields = self._facet_fields(infos)
         counts = self.store.facets(Query(concrete, visibility, filters, text, limit=None), [f for f, _ in facet_fields])
         query_string = urlencode(list(params))
+        facets = self._facets(facet_fields, counts, principal)
+        if audit_counts is not None:
+            terms = [{"key": k, "doc_count": n} for k, n in sorted(audit_counts.items())]
+            facets.append({"field": "audit", "title": "Audit", "total": sum(audit_counts.values()), "terms": terms})
         body = {
             "@id": f"{base_path}?{query_string}",
             "@type": ["Search"],
@@ -89,7 +109,7 @@ class SearchService:
             "title": "Search",
             "@graph": graph,
             "total": page.total,
-            "facets": self._facets(facet_fields, counts, principal),
+            "facets": facets,
             "filters": _filter_list(params, base_path),
             "notification": "Success" if page.total else "No results found",
             "sort": {f: {"order": "desc" if d else "asc"} for f, d in sort},
