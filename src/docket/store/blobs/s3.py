@@ -127,6 +127,10 @@ class S3BlobStore:
             retries={"max_attempts": 5, "mode": "standard"},
             **o.extra_client_config,
         )
+        if service == "s3":
+            # boto3 presigns with SigV2 by default, which SeaweedFS mis-verifies when a query value
+            # holds "=" (response-content-disposition); SigV4 is what every AWS region accepts anyway.
+            config = config.merge(Config(signature_version="s3v4"))
         return boto3.session.Session().client(
             service,
             endpoint_url=endpoint_url,
