@@ -88,7 +88,7 @@ class LocalBlobStore:
             current = os.fstat(fd).st_size
             if offset != current:
                 raise OffsetMismatch(key, offset, current)
-            hasher = self._hashes.take(key, current) or self._rehash(path, current)
+            hasher = self._hashes.take(key, current) or self._rehash(path, current, key)
             os.lseek(fd, current, os.SEEK_SET)
             consistent = True
             try:
@@ -118,7 +118,7 @@ class LocalBlobStore:
             stack.push(lock)
             stack.callback(self._hashes.drop, key)
             size = os.fstat(fd).st_size
-            hasher = self._hashes.take(key, size) or self._rehash(incoming, size)
+            hasher = self._hashes.take(key, size) or self._rehash(incoming, size, key)
             info = BlobInfo(key, size, hasher.hexdigest())
             if not info.matches(expected_md5, expected_size):
                 incoming.unlink()
@@ -165,11 +165,11 @@ class LocalBlobStore:
         check_key(key)
         return None  # every local upload goes through write_chunk and is completed explicitly
 
-    def _rehash(self, path: Path, size: int) -> Hasher:
+    def _rehash(self, path: Path, size: int, key: str) -> Hasher:
         with open(path, "rb") as f:
             hasher, seen = md5_of_chunks(_read_range(f, 0, size, self._read_chunk))
         if seen != size:
-            raise UploadNotFound(path.name)  # truncated under us: treat as gone
+            raise UploadNotFound(key)  # truncated under us: treat as gone
         return hasher
 
     # -- verified blobs ---------------------------------------------------------------------

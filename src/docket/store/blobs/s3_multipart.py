@@ -63,14 +63,16 @@ class MultipartWriter:
 
     def find(self, key: str) -> str | None:
         """The id of the oldest multipart upload in progress for exactly ``key``."""
+        uploads = self._uploads(key)
+        return uploads[0] if uploads else None
+
+    def _uploads(self, key: str) -> list[str]:
         uploads = []
         paginator = self.client.get_paginator("list_multipart_uploads")
         for page in paginator.paginate(Bucket=self.bucket, Prefix=key):
             uploads += [u for u in page.get("Uploads", []) if u["Key"] == key]
-        if not uploads:
-            return None
         uploads.sort(key=lambda u: (u["Initiated"], u["UploadId"]))
-        return str(uploads[0]["UploadId"])
+        return [str(u["UploadId"]) for u in uploads]
 
     def start(self, key: str) -> str:
         return str(self.client.create_multipart_upload(Bucket=self.bucket, Key=key)["UploadId"])
@@ -156,7 +158,7 @@ class MultipartWriter:
         return sum(p.size for p in parts)
 
     def abort(self, key: str, tail_key: str) -> None:
-        while (upload_id := self.find(key)) is not None:
+        for upload_id in self._uploads(key):
             try:
                 self.client.abort_multipart_upload(Bucket=self.bucket, Key=key, UploadId=upload_id)
             except ClientError as exc:
