@@ -49,6 +49,8 @@ class RunningServer:
     key: dict[str, str]
     """The admin's keypairs.json entry printed by ``--demo``: key, secret and server."""
     log: Path
+    pid: int
+    """The server's process id, which is also its process group (its workers are in it)."""
 
     @property
     def auth(self) -> tuple[str, str]:
@@ -75,7 +77,7 @@ def docket_server(database: str, workdir: Path, workers: int = 1, timeout: float
         process = subprocess.Popen(command, stdout=stdout, stderr=stderr, env=env, start_new_session=True)
     try:
         key = _wait_until_serving(process, f"http://127.0.0.1:{port}", out, log, timeout)
-        yield RunningServer(key["server"], key, log)
+        yield RunningServer(key["server"], key, log, process.pid)
     finally:
         _stop(process)
 

@@ -77,13 +77,13 @@ def test_posted_item_reads_back_by_uuid_alias_and_accession(ff: Any) -> None:
 def test_patch_then_delete_fields(ff: Any) -> None:
     item = ff("post_metadata", demo_biosource(description="to be removed"), "Biosource")["@graph"][0]
 
-    patched = ff("patch_metadata", {"tissue": "liver"}, item["uuid"])
-    assert patched["@graph"][0]["tissue"] == "liver"
+    patched = ff("patch_metadata", {"url": "https://example.org/cells"}, item["uuid"])
+    assert patched["@graph"][0]["url"] == "https://example.org/cells"
 
-    ff("delete_field", item["uuid"], "description,tissue")
+    ff("delete_field", item["uuid"], "description,url")
     after = ff("get_metadata", item["uuid"], add_on="frame=object")
     assert "description" not in after
-    assert "tissue" not in after
+    assert "url" not in after
     assert after["cell_line"] == item["cell_line"]
 
 

@@ -8,7 +8,6 @@ from collections.abc import Callable, Iterator
 
 import httpx
 import pytest
-from blob_data import Generated, MiB, md5_of
 
 from docket.store.blobs import (
     BlobNotFound,
@@ -19,6 +18,7 @@ from docket.store.blobs import (
     RangeNotSatisfiable,
     UploadNotFound,
 )
+from tests.store.blob_data import Generated, MiB, md5_of
 
 KEY = "4b3c/4DNFIABCDEF1.fastq.gz"
 Reopen = Callable[[BlobStore], BlobStore]

@@ -7,7 +7,6 @@ import threading
 from pathlib import Path
 
 import pytest
-from blob_data import Generated, MiB
 
 from docket.store.blobs import (
     BlobNotFound,
@@ -18,6 +17,7 @@ from docket.store.blobs import (
     check_uploads,
     open_blob_store,
 )
+from tests.store.blob_data import Generated, MiB
 
 KEY = "ab/4DNFI0000001.bam"
 

@@ -13,11 +13,9 @@ from xml.sax.saxutils import escape
 import boto3
 import httpx
 import pytest
-from blob_data import Generated, MiB, clean_aws_env, md5_of
 from boto3.s3.transfer import TransferConfig
 from botocore.config import Config
 from botocore.exceptions import ClientError
-from conftest import SeaweedFS
 
 from docket.store.blobs import (
     ExpectedBlob,
@@ -27,6 +25,8 @@ from docket.store.blobs import (
     check_uploads,
 )
 from docket.store.blobs.s3 import S3BlobStore
+from tests.store.blob_data import Generated, MiB, clean_aws_env, md5_of
+from tests.store.conftest import SeaweedFS
 
 KEY_A = "a1b2/4DNFIAAAAAA1.fastq.gz"
 KEY_B = "b2c3/4DNFIBBBBBB2.fastq.gz"
@@ -146,9 +146,7 @@ def test_aws_cli_uploads_with_scoped_credentials(
     path = data.write_to(tmp_path / "reads.fastq.gz")
     creds = s3_store.mint_upload_credentials(KEY_A)  # used at once, as Submit4DN does
 
-    refused = aws_cp(
-        aws_cli, seaweedfs, creds, path, f"s3://{seaweedfs.bucket}/{s3_store.incoming_key(KEY_B)}"
-    )
+    refused = aws_cp(aws_cli, seaweedfs, creds, path, f"s3://{seaweedfs.bucket}/{s3_store.incoming_key(KEY_B)}")
     assert refused.returncode != 0
     assert "AccessDenied" in refused.stderr
 
@@ -189,9 +187,7 @@ def test_snovault_spellings(s3_store: S3BlobStore) -> None:
 
 
 def test_presigned_put_and_multipart(seaweedfs: SeaweedFS) -> None:
-    store = S3BlobStore(
-        seaweedfs.bucket, f"t-{uuid.uuid4().hex[:12]}", seaweedfs.options(scoping="presigned")
-    )
+    store = S3BlobStore(seaweedfs.bucket, f"t-{uuid.uuid4().hex[:12]}", seaweedfs.options(scoping="presigned"))
     creds = store.mint_upload_credentials(KEY_A)
     assert creds.access_key == "" and creds.put_url
     small = Generated(1000, seed=25)
@@ -209,9 +205,7 @@ def test_presigned_put_and_multipart(seaweedfs: SeaweedFS) -> None:
     parts = "".join(
         f"<Part><PartNumber>{n}</PartNumber><ETag>{escape(e)}</ETag></Part>" for n, e in enumerate(etags, 1)
     )
-    done = httpx.post(
-        plan.complete_url, content=f"<CompleteMultipartUpload>{parts}</CompleteMultipartUpload>"
-    )
+    done = httpx.post(plan.complete_url, content=f"<CompleteMultipartUpload>{parts}</CompleteMultipartUpload>")
     assert done.status_code == 200, done.text
     assert store.landed(KEY_B) == data.size
     assert store.complete(KEY_B, data.md5, data.size).md5 == data.md5

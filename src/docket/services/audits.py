@@ -39,6 +39,11 @@ def audit_json(findings: list[Finding]) -> dict[str, list[dict[str, Any]]]:
     grouped: dict[str, list[dict[str, Any]]] = {}
     for finding in findings:
         grouped.setdefault(finding.level, []).append(
-            {"category": finding.category, "detail": finding.detail, "level_name": finding.level, "path": list(finding.path)}
+            {
+                "category": finding.category,
+                "detail": finding.detail,
+                "level_name": finding.level,
+                "path": list(finding.path),
+            }
         )
     return grouped

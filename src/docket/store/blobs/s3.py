@@ -208,10 +208,7 @@ class S3BlobStore:
                 return self._already_complete(key, expected_md5, expected_size)
             raise
         etag, size = head["ETag"], int(head["ContentLength"])
-        if hasher is not None:
-            info = BlobInfo(key, size, hasher.hexdigest())
-        else:
-            info = self._hash_object(key, incoming, etag)
+        info = BlobInfo(key, size, hasher.hexdigest()) if hasher is not None else self._hash_object(key, incoming, etag)
         if not info.matches(expected_md5, expected_size):
             self.client.delete_object(Bucket=self.bucket, Key=incoming)
             raise ChecksumMismatch(
@@ -345,9 +342,7 @@ class S3BlobStore:
     def sweep_expired_credentials(self, now: datetime | None = None) -> int:
         return self.minter.sweep(now or datetime.now(UTC))
 
-    def presign_multipart(
-        self, key: str, part_count: int, ttl: timedelta | None = None
-    ) -> PresignedMultipart:
+    def presign_multipart(self, key: str, part_count: int, ttl: timedelta | None = None) -> PresignedMultipart:
         """Start a multipart upload into the incoming area and presign its parts and completion.
 
         The client PUTs part ``n`` (1-based) to ``part_urls[n-1]``, then POSTs the usual
@@ -358,14 +353,10 @@ class S3BlobStore:
         upload_id = self._writer.start(incoming)
         common = {"Bucket": self.bucket, "Key": incoming, "UploadId": upload_id}
         part_urls = [
-            self.client.generate_presigned_url(
-                "upload_part", Params={**common, "PartNumber": n}, ExpiresIn=seconds
-            )
+            self.client.generate_presigned_url("upload_part", Params={**common, "PartNumber": n}, ExpiresIn=seconds)
             for n in range(1, part_count + 1)
         ]
-        complete_url = self.client.generate_presigned_url(
-            "complete_multipart_upload", Params=common, ExpiresIn=seconds
-        )
+        complete_url = self.client.generate_presigned_url("complete_multipart_upload", Params=common, ExpiresIn=seconds)
         expiration = datetime.now(UTC) + timedelta(seconds=seconds)
         return PresignedMultipart(key, upload_id, part_urls, complete_url, expiration)
 
