@@ -21,6 +21,7 @@ from docket.services.resolver import Resolver
 from docket.store.protocol import Filter, ItemStore, Query, Visibility
 
 RESERVED = {
+    "audit",
     "type",
     "field",
     "limit",
