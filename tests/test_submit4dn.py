@@ -15,15 +15,63 @@ import pytest
 from tests.clients import RunningServer, clients_venv, docket_server
 from tests.submit4dn_workbooks import replicate_workbook, write_workbook
 
-SHEET_ORDER = (
-    "User Award Lab Document Protocol ExperimentType Publication Organism Vendor IndividualChicken IndividualFly "
-    "IndividualHuman IndividualMouse IndividualPrimate IndividualZebrafish FileFormat Enzyme GenomicRegion Gene "
-    "BioFeature Construct TreatmentRnai TreatmentAgent Antibody Modification Image Biosource BiosampleCellCulture "
-    "Biosample FileFastq FileProcessed FileReference FileCalibration FileSet FileSetCalibration MicroscopeSettingD1 "
-    "MicroscopeSettingD2 MicroscopeSettingA1 MicroscopeSettingA2 FileMicroscopy FileSetMicroscopeQc ImagingPath "
-    "ExperimentMic ExperimentHiC ExperimentCaptureC ExperimentRepliseq ExperimentAtacseq ExperimentChiapet "
-    "ExperimentDamid ExperimentSeq ExperimentTsaseq ExperimentSet ExperimentSetReplicate WorkflowRunSbg WorkflowRunAwsem"
-).split()
+SHEET_ORDER = [
+    "User",
+    "Award",
+    "Lab",
+    "Document",
+    "Protocol",
+    "ExperimentType",
+    "Publication",
+    "Organism",
+    "Vendor",
+    "IndividualChicken",
+    "IndividualFly",
+    "IndividualHuman",
+    "IndividualMouse",
+    "IndividualPrimate",
+    "IndividualZebrafish",
+    "FileFormat",
+    "Enzyme",
+    "GenomicRegion",
+    "Gene",
+    "BioFeature",
+    "Construct",
+    "TreatmentRnai",
+    "TreatmentAgent",
+    "Antibody",
+    "Modification",
+    "Image",
+    "Biosource",
+    "BiosampleCellCulture",
+    "Biosample",
+    "FileFastq",
+    "FileProcessed",
+    "FileReference",
+    "FileCalibration",
+    "FileSet",
+    "FileSetCalibration",
+    "MicroscopeSettingD1",
+    "MicroscopeSettingD2",
+    "MicroscopeSettingA1",
+    "MicroscopeSettingA2",
+    "FileMicroscopy",
+    "FileSetMicroscopeQc",
+    "ImagingPath",
+    "ExperimentMic",
+    "ExperimentHiC",
+    "ExperimentCaptureC",
+    "ExperimentRepliseq",
+    "ExperimentAtacseq",
+    "ExperimentChiapet",
+    "ExperimentDamid",
+    "ExperimentSeq",
+    "ExperimentTsaseq",
+    "ExperimentSet",
+    "ExperimentSetReplicate",
+    "WorkflowRunSbg",
+    "WorkflowRunAwsem",
+]
 
 
 def _tool(name: str) -> Path:
