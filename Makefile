@@ -42,6 +42,7 @@ test-postgres: install clients
 lint: install
 	$(VENV)/bin/ruff check src tests bench
 	$(VENV)/bin/ruff format --check src tests bench
+	$(VENV)/bin/mypy src
 
 bench: install
 	$(VENV)/bin/python bench/bench_api.py

@@ -17,7 +17,8 @@ def _replicates_in_set(props: dict[str, Any]) -> dict[str, Any]:
     if not isinstance(replicates, list):
         return props
     named = [r.get("replicate_exp") for r in replicates if isinstance(r, dict)]
-    current = props.get("experiments_in_set") if isinstance(props.get("experiments_in_set"), list) else []
+    existing = props.get("experiments_in_set")
+    current: list[Any] = existing if isinstance(existing, list) else []
     merged = list(dict.fromkeys([*current, *(n for n in named if isinstance(n, str))]))
     return {**props, "experiments_in_set": merged} if merged else props
 

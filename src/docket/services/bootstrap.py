@@ -23,7 +23,7 @@ def load_inserts(portal: Portal) -> int:
     by_item_type = {info.item_type: info.name for info in portal.model.types.values()}
     names = [n for n in order if portal.model.types[n].item_type in files]
     names += sorted(by_item_type[stem] for stem in files if by_item_type.get(stem) and by_item_type[stem] not in names)
-    changes = []
+    changes: list[Change] = []
     for name in names:
         for body in json.loads(files[portal.model.types[name].item_type].read_text()):
             changes.append(Change("create", name, body, index=len(changes)))

@@ -23,7 +23,7 @@ from docket.services import permissions
 from docket.services.access import AccessPolicy
 from docket.services.principal import Principal
 from docket.services.resolver import Resolver
-from docket.store.protocol import ItemStore, StoredItem, Write
+from docket.store.protocol import ItemStore, Mode, StoredItem, Write
 
 Op = Literal["create", "patch", "put"]
 _SERVER_MANAGED = ("uuid", "accession", "date_created", "submitted_by", "schema_version")
@@ -320,7 +320,7 @@ class ItemService:
                     raise KeysConflict(taken, item.change.index)
             stored = []
             for item in prepared:
-                mode = "create" if item.change.op == "create" else "update"
+                mode: Mode = "create" if item.change.op == "create" else "update"
                 try:
                     stored.append(writer.put(item.write, mode, principal.user_uuid, now))
                 except KeysConflict as exc:

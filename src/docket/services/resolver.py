@@ -74,8 +74,8 @@ class Resolver:
             if ref:
                 return ref
         for key in plan.keys:
-            uuid = self._keys.get(key)
-            ref = self._accept(uuid, plan.allowed) if uuid else None
+            found = self._keys.get(key)
+            ref = self._accept(found, plan.allowed) if found else None
             if ref:
                 return ref
         if plan.lookup:

@@ -210,7 +210,7 @@ class SearchService:
         linked = self.store.get_many(uuids)
         facets = []
         for field, title in facet_fields:
-            terms = []
+            terms: list[dict[str, Any]] = []
             for key, n in sorted(counts.get(field, {}).items(), key=lambda kv: (-kv[1], kv[0])):
                 target = linked.get(key)
                 if target is not None:
@@ -218,7 +218,8 @@ class SearchService:
                         continue
                     key = self.renderer.at_id(target)
                 terms.append({"key": key, "doc_count": n})
-            facets.append({"field": field, "title": title, "total": sum(t["doc_count"] for t in terms), "terms": terms})
+            total = sum(t["doc_count"] for t in terms)
+            facets.append({"field": field, "title": title, "total": total, "terms": terms})
         return facets
 
 

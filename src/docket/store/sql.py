@@ -316,9 +316,9 @@ def _visible(v: Visibility) -> Any:
 
 def _filter_clause(flt: Filter, dialect: JsonDialect) -> Any:
     if flt.field == "uuid":
-        clause = items.c.uuid.in_([str(v) for v in flt.values])
-        return not_(clause) if flt.negate else clause
-    parts = []
+        in_set = items.c.uuid.in_([str(v) for v in flt.values])
+        return not_(in_set) if flt.negate else in_set
+    parts: list[Any] = []
     for value in flt.values:
         if value is None:
             parts.append(dialect.absent(flt.field))
