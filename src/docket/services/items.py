@@ -23,7 +23,7 @@ from docket.services import permissions
 from docket.services.access import AccessPolicy
 from docket.services.principal import Principal
 from docket.services.resolver import Resolver
-from docket.store.protocol import ItemStore, Mode, StoredItem, Write
+from docket.store.protocol import ItemStore, StoredItem, Write
 
 Op = Literal["create", "patch", "put"]
 _SERVER_MANAGED = ("uuid", "accession", "date_created", "submitted_by", "schema_version")
@@ -181,7 +181,7 @@ class ItemService:
         if change.op == "create" and "uuid" in validation_doc:
             uuid = validation_doc["uuid"]
         errors.extend(self.validators.validate(info, validation_doc, idx))
-        errors.extend(replace(e, index=idx) for e in run_checks(info.type_names, props, self._lookup))
+        errors.extend(replace(e, index=idx) for e in run_checks(info.type_names, props, resolver.properties))
         if change.op == "create" and not principal.is_admin:
             for name in info.submitter_required:
                 if name not in props:
@@ -207,7 +207,7 @@ class ItemService:
             properties=props,
             keys=keys,
             links=links,
-            index=permissions.index_for(info, uuid, props),
+            index=permissions.index_for(info, uuid, props, change.target.index.access_group if change.target else None),
             created=(change.target.created if change.target else props.get("date_created", now)),
             changed=changed,
         )
@@ -318,19 +318,23 @@ class ItemService:
                     self._remint(item, writer)
                 elif taken:
                     raise KeysConflict(taken, item.change.index)
-            stored = []
+            creates = [item for item in prepared if item.change.op == "create"]
+            try:
+                created = writer.create_many([c.write for c in creates], principal.user_uuid, now)
+            except KeysConflict as exc:
+                position = exc.index or 0
+                raise KeysConflict(exc.keys, creates[position].change.index) from None
+            by_uuid = {s.uuid: s for s in created}
             for item in prepared:
-                mode: Mode = "create" if item.change.op == "create" else "update"
+                if item.change.op == "create":
+                    continue
                 try:
-                    stored.append(writer.put(item.write, mode, principal.user_uuid, now))
+                    by_uuid[item.write.uuid] = writer.put(item.write, "update", principal.user_uuid, now)
                 except KeysConflict as exc:
                     raise KeysConflict(exc.keys, item.change.index) from None
+            stored = [by_uuid[item.write.uuid] for item in prepared]
             self.access.refresh(stored, writer)
             return stored
-
-    def _lookup(self, uuid: str) -> dict[str, Any] | None:
-        found = self.store.get(uuid)
-        return found.properties if found else None
 
     def _remint(self, item: _Prepared, writer: Any) -> None:
         info = self.model.types[item.write.item_type]

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import unquote
 
 from docket.model.identifiers import is_alias, is_uuid
@@ -46,6 +47,8 @@ class Resolver:
         self._keys: dict[Key, str] = {}
         self._missing_keys: set[Key] = set()
         self._missing_uuids: set[str] = set()
+        self._lookups: dict[tuple[str, str, str], Ref | None] = {}
+        self._properties: dict[str, dict[str, Any] | None] = {}
         self._type_keys = {name: _typed_namespaces(model, info) for name, info in model.types.items()}
 
     # -- pending items of a batch -----------------------------------------------------------------
@@ -56,6 +59,13 @@ class Resolver:
         for key in keys:
             self._keys[key] = uuid
             self._missing_keys.discard(key)
+
+    def properties(self, uuid: str) -> dict[str, Any] | None:
+        """A stored item's properties, remembered for the life of this resolver (one request)."""
+        if uuid not in self._properties:
+            found = self.store.get(uuid)
+            self._properties[uuid] = found.properties if found else None
+        return self._properties[uuid]
 
     def item_type(self, uuid: str) -> str | None:
         if uuid not in self._types and uuid not in self._missing_uuids:
@@ -162,6 +172,12 @@ class Resolver:
                 self._missing_uuids.add(uuid)
 
     def _by_lookup(self, type_name: str, prop: str, value: str) -> Ref | None:
+        memo = (type_name, prop, value)
+        if memo not in self._lookups:
+            self._lookups[memo] = self._search_lookup(type_name, prop, value)
+        return self._lookups[memo]
+
+    def _search_lookup(self, type_name: str, prop: str, value: str) -> Ref | None:
         query = Query(
             item_types=tuple(self.model.concrete_subtypes(type_name)),
             visibility=Visibility(everything=True),

@@ -111,6 +111,65 @@ class SqlWriter:
         )
         return StoredItem(write.uuid, write.item_type, write.properties, sid, write.index, write.created)
 
+    def create_many(self, writes: Sequence[Write], user_uuid: str | None, timestamp: str) -> list[StoredItem]:
+        if not writes:
+            return []
+        conn = self.conn
+        conn.execute(
+            insert(items),
+            [
+                {
+                    "uuid": w.uuid,
+                    "item_type": w.item_type,
+                    "properties": w.properties,
+                    "sid": 1,
+                    "status": w.index.status,
+                    "lab": w.index.lab,
+                    "owner": w.index.owner,
+                    "access_group": w.index.access_group,
+                    "created": w.created,
+                }
+                for w in writes
+            ],
+        )
+        key_rows = [{"name": n, "value": v, "uuid": w.uuid} for w in writes for n, v in dict.fromkeys(w.keys)]
+        if key_rows:
+            savepoint = conn.begin_nested()
+            try:
+                conn.execute(insert(keys), key_rows)
+                savepoint.commit()
+            except IntegrityError:
+                savepoint.rollback()
+                owners = _owners(conn, [(r["name"], r["value"]) for r in key_rows])
+                for position, w in enumerate(writes):
+                    taken = [k for k in w.keys if owners.get(k, w.uuid) != w.uuid]
+                    if taken:
+                        raise KeysConflict(taken, position) from None
+                raise KeysConflict([(r["name"], r["value"]) for r in key_rows[:1]], 0) from None
+        link_rows = [{"source": w.uuid, "rel": r, "target": t} for w in writes for r, t in dict.fromkeys(w.links)]
+        if link_rows:
+            conn.execute(insert(links), link_rows)
+        conn.execute(
+            insert(revisions),
+            [
+                {
+                    "uuid": w.uuid,
+                    "sid": 1,
+                    "properties": w.properties,
+                    "changed": w.changed,
+                    "user_uuid": user_uuid,
+                    "timestamp": timestamp,
+                    "transaction_id": self.transaction_id,
+                }
+                for w in writes
+            ],
+        )
+        return [StoredItem(w.uuid, w.item_type, w.properties, 1, w.index, w.created) for w in writes]
+
+    def links_from_many(self, targets: Sequence[str], rels: Sequence[str]) -> list[tuple[str, str, str]]:
+        """(source, rel, target) for links into any of ``targets`` under any of ``rels``."""
+        return _links_into(self.conn, targets, rels)
+
     def read(self, uuids: Sequence[str]) -> dict[str, StoredItem]:
         """Items as this transaction sees them (its own writes included)."""
         return _get_many(self.conn, uuids)
@@ -121,6 +180,18 @@ class SqlWriter:
 
     def set_access_group(self, uuid: str, group: str | None) -> None:
         self.conn.execute(update(items).where(items.c.uuid == uuid).values(access_group=group))
+
+
+def _links_into(conn: Connection, targets: Sequence[str], rels: Sequence[str]) -> list[tuple[str, str, str]]:
+    found: list[tuple[str, str, str]] = []
+    wanted = list(dict.fromkeys(targets))
+    for start in range(0, len(wanted), _CHUNK):
+        chunk = wanted[start : start + _CHUNK]
+        stmt = select(links.c.source, links.c.rel, links.c.target).where(
+            links.c.target.in_(chunk), links.c.rel.in_(list(rels))
+        )
+        found += [(r.source, r.rel, r.target) for r in conn.execute(stmt.order_by(links.c.source))]
+    return found
 
 
 def _get_many(conn: Connection, uuids: Sequence[str]) -> dict[str, StoredItem]:
@@ -196,6 +267,12 @@ class SqlItemStore:
             stmt = stmt.where(links.c.rel.in_(list(rels)))
         with self.engine.connect() as conn:
             return [(r.source, r.rel) for r in conn.execute(stmt.order_by(links.c.source))]
+
+    def links_into(self, targets: Sequence[str], rels: Sequence[str]) -> list[tuple[str, str, str]]:
+        if not targets or not rels:
+            return []
+        with self.engine.connect() as conn:
+            return _links_into(conn, targets, rels)
 
     def history(self, uuid: str) -> list[Revision]:
         stmt = select(revisions).where(revisions.c.uuid == uuid).order_by(revisions.c.sid)
