@@ -34,10 +34,11 @@ def item_page(request: Request, principal: Principal, item: StoredItem) -> Respo
     frame = portal.renderer.render_one(item, "object", principal)
     linked = _linked(portal, principal, item, info)
     fields = []
+    stored = {**item.properties, "uuid": item.uuid}
     for name, spec in info.properties.items():
         if name in info.write_only or name in info.rev_links or name not in frame:
             continue
-        node = _calculated(frame[name]) if name in info.calculated else _node(spec, item.properties.get(name), linked)
+        node = _calculated(frame[name]) if name in info.calculated else _node(spec, stored.get(name), linked)
         fields.append({"name": name, "title": spec.get("title", name), "node": node})
     is_file = FILE_TYPE in info.type_names
     can_edit = permissions.can_edit(principal, item)
