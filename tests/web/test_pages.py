@@ -87,7 +87,7 @@ def test_item_page_links_reverse_links_history_and_audits(client: TestClient, po
     ).json()["@graph"][0]
     file_page = client.get(fastq["@id"], headers=HTML).text
     assert f'href="{fastq["@id"]}@@download/r1.fastq.gz"' in file_page
-    assert f'data-upload-url="{fastq["@id"]}@@upload-chunks"' in file_page
+    assert f'data-upload-url="{fastq["@id"]}@@upload/content"' in file_page
 
 
 def test_profile_key_shown_once_works_with_the_api_and_revokes(

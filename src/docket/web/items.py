@@ -15,14 +15,28 @@ from docket.services.principal import Principal
 from docket.store.protocol import StoredItem
 from docket.web.context import portal_of, render
 
-# The files branch's views: the download link every file shows, and the resumable chunk upload the widget
-# talks to (HEAD answers Upload-Offset; PUT takes raw bytes with Content-Range). Adjust here if they move.
+# The file service's views: the download link every file shows, and the resumable upload the widget talks to
+# (HEAD answers Upload-Offset; PUT takes raw bytes with Content-Range). When the portal has a file service,
+# its own URLs are used; these are the fallbacks, matching its docket-content-range/1 protocol.
 DOWNLOAD_VIEW = "@@download"
-UPLOAD_VIEW = "@@upload-chunks"
+UPLOAD_VIEW = "@@upload/content"
 FILE_TYPE = "File"
 
 
+def upload_href(portal: Portal, item: StoredItem) -> str:
+    files = getattr(portal, "files", None)
+    if files is not None:
+        return str(files.upload_url(item))
+    return portal.renderer.at_id(item) + UPLOAD_VIEW
+
+
 def download_href(portal: Portal, item: StoredItem) -> str:
+    files = getattr(portal, "files", None)
+    if files is not None:
+        try:
+            return str(files.download_url(item))
+        except Exception:  # no content recorded yet: fall back to the plain link
+            pass
     props = item.properties
     name = str(props.get("filename") or props.get("accession") or item.uuid).rsplit("/", 1)[-1]
     return f"{portal.renderer.at_id(item)}{DOWNLOAD_VIEW}/{name}"
@@ -57,7 +71,7 @@ def item_page(request: Request, principal: Principal, item: StoredItem) -> Respo
         files=_files(portal, principal, item, linked),
         is_file=is_file,
         download=download_href(portal, item) if is_file else None,
-        upload_url=frame["@id"] + UPLOAD_VIEW if is_file and can_edit else None,
+        upload_url=upload_href(portal, item) if is_file and can_edit else None,
         can_edit=can_edit,
         edit_href=frame["@id"] + "edit",
         can_release=principal.is_admin and item.properties.get("status") not in ("released", None),

@@ -95,6 +95,15 @@
           body: file.slice(offset, end),
         });
       } catch (error) { response = null; }
+      if (response && response.status === 409) {  // the server holds a different offset: continue from it
+        const held = Number(response.headers.get("Upload-Offset"));
+        if (response.headers.has("Upload-Offset") && held !== offset) { offset = held; show(offset); continue; }
+      }
+      if (response && response.status >= 400 && response.status < 500) {
+        const body = await response.json().catch(() => ({}));
+        status.textContent = `Upload refused: ${body.detail || response.status}`;
+        return;
+      }
       if (response && response.ok) {
         offset = Number(response.headers.get("Upload-Offset") || end);
         failures = 0;
@@ -106,7 +115,7 @@
       await new Promise((resolve) => setTimeout(resolve, 500 * 2 ** failures));
       offset = await serverOffset().catch(() => offset);
     }
-    status.textContent = `Uploaded ${file.name} (${file.size} bytes).`;
+    status.textContent = `Uploaded ${file.name} (${file.size} bytes). Reload the page to see the file's new status.`;
     widget.dispatchEvent(new CustomEvent("docket:uploaded", { bubbles: true }));
   }
 
