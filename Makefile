@@ -6,7 +6,7 @@ VENV ?= .venv
 CLIENTS ?= .venv-clients
 PORT ?= 8000
 
-.PHONY: install clients serve test test-sqlite test-postgres lint bench
+.PHONY: install clients browser serve test test-sqlite test-postgres lint bench
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -24,10 +24,14 @@ $(CLIENTS)/.installed: scripts/install-clients.sh
 
 clients: $(CLIENTS)/.installed
 
+# Debian's chromium for the browser tests (tests/web/test_browser.py); Playwright downloads no browser.
+browser:
+	bash scripts/install-browser.sh
+
 serve: install
 	$(VENV)/bin/docket serve --demo --port $(PORT)
 
-test: install clients
+test: install clients browser
 	$(MAKE) lint
 	$(MAKE) test-sqlite
 	@if [ -n "$$DOCKET_TEST_DATABASE_URL" ]; then $(MAKE) test-postgres; \

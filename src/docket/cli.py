@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
+import secrets
 import sys
 from typing import Any
 
@@ -43,6 +45,9 @@ def serve(demo: bool, log_level: str, **options: Any) -> None:
     from docket.services.portal import Portal
 
     settings = _settings(**options)
+    if not settings.secret_key:
+        # Every worker must sign sessions with the same key; the workers get it through their environment.
+        settings = dataclasses.replace(settings, secret_key=secrets.token_urlsafe(32))
     portal = Portal(settings)
     created = portal.initialize()
     server = f"http://{settings.host}:{settings.port}"
@@ -111,6 +116,47 @@ def keys_revoke(key_id: str, **options: Any) -> None:
     except NotFound:
         raise click.ClickException(f"No access key {key_id!r}") from None
     click.echo(f"Revoked {key_id}")
+
+
+@main.group()
+def users() -> None:
+    """Users' web sign-in, managed directly on the database (this is how the first admin signs in)."""
+
+
+@users.command("set-password")
+@click.option("--email", required=True, help="The user's email.")
+@click.option("--create", is_flag=True, help="Create the user if there is none with this email.")
+@click.option("--admin", is_flag=True, help="Make the user an admin.")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input instead of prompting.")
+@click.option("--reset-two-factor", is_flag=True, help="Also remove the user's two-factor secret.")
+@click.option("--database", help=_HELP["database"])
+@click.option("--model", help=_HELP["model"])
+def users_set_password(
+    email: str, create: bool, admin: bool, password_stdin: bool, reset_two_factor: bool, **options: Any
+) -> None:
+    """Set the password a user signs in to the web pages with."""
+    from docket.errors import ValidationFailed
+    from docket.services.bootstrap import ensure_user
+    from docket.services.portal import Portal
+
+    portal = Portal(_settings(**options))
+    portal.initialize()
+    if create or admin:
+        ensure_user(portal, email, admin=admin)
+    user = portal.accounts.user_by_email(email)
+    if user is None:
+        raise click.ClickException(f"No user with email {email!r} (add --create to make one)")
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    try:
+        user = portal.passwords.set_password(user, password)
+    except ValidationFailed as exc:
+        raise click.ClickException("; ".join(e.description for e in exc.errors)) from None
+    if reset_two_factor and user.properties.get("totp_secret"):
+        portal.passwords.remove_two_factor(user)
+    click.echo(f"Password set for {email}", err=True)
 
 
 if __name__ == "__main__":

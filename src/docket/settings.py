@@ -42,6 +42,27 @@ SETTINGS: tuple[Setting, ...] = (
         "DOCKET_MAX_BODY_BYTES",
         "Largest accepted JSON body, in bytes.",
     ),
+    Setting(
+        "secret_key",
+        str,
+        "",
+        "DOCKET_SECRET_KEY",
+        "Signs browser sessions; set it to keep sessions across restarts (default: a new random key per start).",
+    ),
+    Setting(
+        "require_two_factor",
+        str,
+        "none",
+        "DOCKET_REQUIRE_TWO_FACTOR",
+        "Who must sign in to the web pages with a TOTP code too: none, submitters (and admins) or everyone.",
+    ),
+    Setting(
+        "secure_cookies",
+        str,
+        "auto",
+        "DOCKET_SECURE_COOKIES",
+        "Mark session cookies Secure: auto (when the request came over https), always or never.",
+    ),
 )
 
 
@@ -54,6 +75,9 @@ class Settings:
     port: int = 8000
     workers: int = 1
     max_body_bytes: int = 10 * 1024 * 1024
+    secret_key: str = ""
+    require_two_factor: str = "none"
+    secure_cookies: str = "auto"
 
     @classmethod
     def from_env(cls, **overrides: Any) -> Settings:
@@ -73,4 +97,5 @@ class Settings:
     def describe(self) -> dict[str, str]:
         shown = {f.name: str(getattr(self, f.name)) for f in fields(self)}
         shown["database"] = make_url(self.database).render_as_string(hide_password=True)
+        shown["secret_key"] = "***" if self.secret_key else "(random per start)"
         return shown

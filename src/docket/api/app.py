@@ -36,6 +36,9 @@ def create_app(portal: Portal) -> FastAPI:
     app.add_exception_handler(Exception, on_unexpected)
     app.include_router(endpoints.router)
     app.include_router(items.router)
+    from docket.web.app import install  # the web pages answer browsers on these same URLs
+
+    install(app, portal)
     return app
 
 

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import secrets
+
 from docket.model.loader import load_model
 from docket.model.validation import Validators
 from docket.services.accounts import Accounts
 from docket.services.audits import AuditService
 from docket.services.items import ItemService
+from docket.services.passwords import Passwords
 from docket.services.render import Renderer
 from docket.services.search import SearchService
+from docket.services.sessions import Sessions
 from docket.settings import Settings
 from docket.store.engine import make_engine, migrate
 from docket.store.sql import SqlItemStore
@@ -26,6 +30,8 @@ class Portal:
         self.audits = AuditService(self.model, self.store)
         self.search = SearchService(self.model, self.store, self.renderer, self.audits)
         self.accounts = Accounts(self.model, self.store, self.items)
+        self.passwords = Passwords(self.accounts, self.items)
+        self.sessions = Sessions(settings.secret_key or secrets.token_urlsafe(32), self.accounts)
 
     def initialize(self) -> bool:
         """Create or upgrade the database; a new one gets the model's inserts. True when it was new."""
