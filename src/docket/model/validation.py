@@ -49,6 +49,11 @@ def _is_email(value: object) -> bool:
     return not isinstance(value, str) or bool(_EMAIL.match(value))
 
 
+# The format checks (date, date-time, uuid, md5sum, email) for validators built outside this module,
+# e.g. by the workbook client from a server's profiles.
+FORMAT_CHECKER = _checker
+
+
 class Validators:
     """Compiled validators for every concrete type of a model, built once."""
 
