@@ -23,7 +23,7 @@ def fill(path: Path, rows: dict[str, list[dict[str, Any]]], out: Path | None = N
                 if name not in columns:
                     columns[name] = sheet.max_column + 1
                     sheet.cell(row=1, column=columns[name], value=name)
-                sheet.cell(row=5 + offset, column=columns[name], value=value)
+                sheet.cell(row=5 + offset, column=columns[name]).value = value
     target = out or path
     book.save(target)
     return target

@@ -16,7 +16,7 @@ from docket.client.http import PortalClient, PortalError
 from docket.client.workbook.report import Problem, Where
 from docket.client.workbook.rows import Entry
 from docket.client.workbook.schemas import PortalSchemas
-from docket.model.links import iter_links
+from docket.model.links import LinkField, iter_links, map_links
 
 _LOOKUP_THREADS = 8
 _SEARCH_CHUNK = 100
@@ -39,6 +39,7 @@ class Identifiers:
         self.problems = problems
         self.aliases: dict[str, Entry] = {}
         self._remote: dict[str, Found | str | None] = {}
+        self.typed_as: dict[str, str] = {}  # uuid sent to the server -> the value the cell holds
 
     # -- aliases -----------------------------------------------------------------------------------
 
@@ -96,6 +97,21 @@ class Identifiers:
                 if name in entry.sets and entry.sets[name][0] not in self.aliases:
                     wanted.append((target, entry.sets[name][0]))
         return wanted
+
+    def canonical(self, entry: Entry) -> dict[str, Any]:
+        """The entry's properties with links to existing items given by uuid, so the server need not look
+        them up again (a title or name key costs the server a search per item)."""
+
+        def to_uuid(link: LinkField, _path: Any, value: Any) -> Any:
+            if not isinstance(value, str) or value in self.aliases:
+                return value
+            found = self.remote(link.targets[0], value)
+            if isinstance(found, Found) and found.uuid:
+                self.typed_as[found.uuid] = value
+                return found.uuid
+            return value
+
+        return map_links(entry.properties, self.schemas.links(entry.type_name), to_uuid)
 
     # -- checks --------------------------------------------------------------------------------------
 

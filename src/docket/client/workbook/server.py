@@ -20,28 +20,27 @@ _REQUIRED = re.compile(r"^'([^']+)' is (?:a required property|a dependency of)")
 _UNRESOLVED = re.compile(r"Unable to resolve link: .*/([^/]+)/?$")
 
 
-def batch_body(entries: list[Entry]) -> dict[str, Any]:
+Properties = Callable[[Entry], dict[str, Any]]
+
+
+def batch_body(entries: list[Entry], properties: Properties | None = None) -> dict[str, Any]:
     items: list[dict[str, Any]] = []
     for entry in entries:
+        props = properties(entry) if properties else entry.properties
         if entry.op == "patch":
-            items.append(
-                {
-                    "op": "patch",
-                    "id": entry.target,
-                    "properties": entry.properties,
-                    "delete_fields": entry.delete_fields,
-                }
-            )
+            items.append({"op": "patch", "id": entry.target, "properties": props, "delete_fields": entry.delete_fields})
         else:
-            items.append({"type": entry.type_name, "properties": entry.properties})
+            items.append({"type": entry.type_name, "properties": props})
     return {"items": items}
 
 
-def send_batch(client: PortalClient, entries: list[Entry], check_only: bool) -> tuple[list[Problem], list[Any]]:
+def send_batch(
+    client: PortalClient, entries: list[Entry], check_only: bool, properties: Properties | None = None
+) -> tuple[list[Problem], list[Any]]:
     """One ``POST /batch``: the problems it reports (nothing is written if there are any) and the written items."""
     params = {"check_only": "true"} if check_only else {}
     try:
-        answer = client.post("/batch", batch_body(entries), **params)
+        answer = client.post("/batch", batch_body(entries, properties), **params)
     except PortalError as exc:
         return errors_to_problems(exc, entries), []
     return [], list(answer.get("@graph", []))

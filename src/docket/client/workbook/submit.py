@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import time
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
@@ -28,6 +29,8 @@ from docket.client.workbook.rows import Entry, SheetReader
 from docket.client.workbook.schemas import NO_ATTRIBUTION, PortalSchemas
 from docket.client.workbook.server import PerItemSender, _validation_problem, send_batch
 from docket.client.workbook.uploads import Upload, upload_files
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -76,9 +79,30 @@ class Submission:
                 sets = self.ids.build_sets(entries, self.options.patch)
                 self.ids.lookup(self.ids.external_links(sets))
                 entries += sets
+            for entry in entries:
+                if entry.op == "create":
+                    entry.delete_fields.clear()  # *delete* means nothing for a new item (as in Submit4DN)
+            use_batch = self.options.use_batch
+            if use_batch is None:
+                use_batch = self.client.has_batch()
+            early = None
+            if use_batch and not self.options.commit and entries:
+                # A dry run checks on the server while it validates locally; the two are independent.
+                pool = ThreadPoolExecutor(1)
+                early = pool.submit(
+                    self._timed_call, "validate_server", send_batch, self.client, entries, True, self.ids.canonical
+                )
+                pool.shutdown(wait=False)
             with self._timed("validate_local"):
                 self.validate(entries)
-            written = self.send(entries)
+            if early is not None:
+                task = self._task(f"Checking {len(entries)} items on the server", None)
+                problems, _ = early.result()
+                self._advance(task)
+                self._add_server_problems(problems)
+                written: list[Any] = []
+            else:
+                written = self.send(entries, use_batch)
         outcome = Outcome(entries, unique(self.problems), written, self.timings)
         if self.options.report is not None:
             write_report(self.options.report, files, outcome.problems)
@@ -153,8 +177,6 @@ class Submission:
     def validate(self, entries: list[Entry]) -> None:
         task = self._task("Validating", len(entries))
         for entry in entries:
-            if entry.op == "create":
-                entry.delete_fields.clear()  # *delete* means nothing for a new item (as in Submit4DN)
             document = self._document(entry)
             validator = self.schemas.validator(entry.type_name)
             for error in validator.iter_errors(document):
@@ -188,21 +210,25 @@ class Submission:
     def _add_server_problems(self, problems: list[Problem]) -> None:
         """Server problems, except at a cell and field a local check already explained (more precisely)."""
         local = {(p.where, p.field) for p in self.problems if p.is_error}
-        self.problems.extend(p for p in problems if (p.where, p.field) not in local or p.where is None)
+        for problem in problems:
+            if (problem.where, problem.field) in local and problem.where is not None:
+                continue
+            message = problem.message
+            for uuid, value in self.ids.typed_as.items():
+                if uuid in message:
+                    message = message.replace(uuid, value)  # the server saw the uuid the client resolved
+            self.problems.append(replace(problem, message=message))
 
-    def send(self, entries: list[Entry]) -> list[Any]:
+    def send(self, entries: list[Entry], use_batch: bool) -> list[Any]:
         local_errors = any(p.is_error for p in self.problems)
         if not entries:
             return []
-        use_batch = self.options.use_batch
-        if use_batch is None:
-            use_batch = self.client.has_batch()
         if not use_batch:
             return self._send_per_item(entries, local_errors)
         if self.options.commit and not local_errors:
             task = self._task(f"Committing {len(entries)} items", None)
             with self._timed("commit"):
-                problems, written = send_batch(self.client, entries, check_only=False)
+                problems, written = send_batch(self.client, entries, False, self.ids.canonical)
             self._advance(task)
             self._add_server_problems(problems)
             if not problems:
@@ -210,7 +236,7 @@ class Submission:
             return written
         task = self._task(f"Checking {len(entries)} items on the server", None)
         with self._timed("validate_server"):
-            problems, _ = send_batch(self.client, entries, check_only=True)
+            problems, _ = send_batch(self.client, entries, True, self.ids.canonical)
         self._advance(task)
         self._add_server_problems(problems)
         return []
@@ -267,6 +293,10 @@ class Submission:
 
     def _advance(self, task: Any, n: int = 1) -> None:
         self._progress_bar.advance(task, n)
+
+    def _timed_call(self, name: str, fn: Callable[..., T], *args: Any) -> T:
+        with self._timed(name):
+            return fn(*args)
 
     @contextmanager
     def _timed(self, name: str) -> Iterator[None]:
