@@ -175,8 +175,7 @@ def main() -> None:
         table.add_row("Submit4DN import_data --update", str(args.slice), f"{s4dn_s:.2f}", f"{s4dn_rate:.1f}", "", "")
         table.add_row("ratio (commit items/s)", "", "", f"{ratio:.0f}x", "", f">= {TARGETS['ratio']:.0f}x")
     console.print(table)
-    if not s4dn_s:
-        console.print(f"Submit4DN: {s4dn_log}")
+    console.print(f"Submit4DN's last lines:\n{s4dn_log}")
     RESULTS.mkdir(parents=True, exist_ok=True)
     result = {
         "rows": n,
@@ -189,6 +188,7 @@ def main() -> None:
         "submit4dn_s": s4dn_s,
         "submit4dn_items_per_s": s4dn_rate,
         "ratio": ratio,
+        "submit4dn_log_tail": s4dn_log,
     }
     out = RESULTS / f"workbook-{time.strftime('%Y%m%d-%H%M%S')}.json"
     out.write_text(json.dumps(result, indent=2))
