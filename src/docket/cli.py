@@ -159,5 +159,91 @@ def users_set_password(
     click.echo(f"Password set for {email}", err=True)
 
 
+# -- submitter tools (client side: they talk to a portal over HTTP with a keypairs.json entry) -------
+
+
+def _portal_client(keyfile: str | None, key: str) -> Any:
+    from docket.client.http import PortalClient
+    from docket.client.keys import KeyfileError, load_credentials
+
+    try:
+        return PortalClient(load_credentials(keyfile, key))
+    except KeyfileError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+_keyfile_option = click.option("--keyfile", help="keypairs.json with the server and key [default ~/keypairs.json]")
+_key_option = click.option("--key", default="default", show_default=True, help="Entry of the keypairs file.")
+
+
+@main.command()
+@click.option("--type", "types", multiple=True, help="An item type to include (repeat for several).")
+@click.option(
+    "--preset", help="A Submit4DN preset: hic, chipseq, repliseq, atacseq, damid, chiapet, capturec, fish, spt."
+)
+@click.option("--format", "fmt", type=click.Choice(["xlsx", "csv", "tsv"]), help="Default: from the output name.")
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help="book.xlsx (or book.tsv ...)")
+@_keyfile_option
+@_key_option
+def workbook(
+    types: tuple[str, ...], preset: str | None, fmt: str | None, output: str, keyfile: str | None, key: str
+) -> None:
+    """Generate a submission workbook from the server's profiles (Submit4DN's layout)."""
+    from pathlib import Path
+
+    from docket.client.http import PortalError
+    from docket.client.workbook import generate_workbook
+
+    with _portal_client(keyfile, key) as client:
+        try:
+            written = generate_workbook(client, Path(output), types, preset, fmt)
+        except (ValueError, PortalError) as exc:
+            raise click.ClickException(str(exc)) from None
+    for path in written:
+        click.echo(f"Wrote {path}")
+
+
+@main.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
+@click.option("--commit", is_flag=True, help="Write the items (all or nothing); without it, a dry run.")
+@click.option("--patch", is_flag=True, help="Update items that exist (matched by alias, accession or uuid).")
+@click.option("--report", type=click.Path(dir_okay=False), help="Write a copy of the workbook with bad cells marked.")
+@click.option("--lab", help="Lab for new items without one [default: the first lab you submit for].")
+@click.option("--award", help="Award for new items without one [default: the lab's award, if it has one].")
+@_keyfile_option
+@_key_option
+def submit(
+    files: tuple[str, ...],
+    commit: bool,
+    patch: bool,
+    report: str | None,
+    lab: str | None,
+    award: str | None,
+    keyfile: str | None,
+    key: str,
+) -> None:
+    """Validate workbooks (xlsx, csv, tsv) cell by cell and submit them in one transaction."""
+    from pathlib import Path
+
+    from rich.console import Console
+
+    from docket.client.http import PortalError
+    from docket.client.workbook import Submission, SubmitOptions, summarize
+
+    options = SubmitOptions(commit, patch, Path(report) if report else None, lab, award)
+    console = Console(stderr=True)
+    paths = [Path(f) for f in files]
+    with _portal_client(keyfile, key) as client:
+        try:
+            outcome = Submission(client, options, console).run(paths)
+        except (ValueError, PortalError) as exc:
+            raise click.ClickException(str(exc)) from None
+    summarize(outcome, options, Console(), paths)
+    if report:
+        click.echo(f"Report written to {report}", err=True)
+    if not outcome.ok:
+        sys.exit(1)
+
+
 if __name__ == "__main__":
     main()

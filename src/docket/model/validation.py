@@ -67,6 +67,11 @@ def _draft7(node: Any) -> Any:
     return result
 
 
+# The format checks (date, date-time, uuid, md5sum, email) for validators built outside this module,
+# e.g. by the workbook client from a server's profiles.
+FORMAT_CHECKER = _checker
+
+
 class Validators:
     """Compiled validators for every concrete type of a model, built once.
 

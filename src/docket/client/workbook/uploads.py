@@ -1,0 +1,58 @@
+"""The hook between ``docket submit --commit`` and the file uploader of the file-storage issue.
+
+The uploader (``docket.client.upload``, branch ``files``) is not merged yet. When it is, this hook
+calls its ``upload_file(client, item, path, console=...)`` for every committed file row that named a
+local file; until then each such file is reported as a warning telling the submitter to upload it
+with ``docket upload``.
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+
+from docket.client.http import PortalClient, PortalError
+from docket.client.workbook.report import Problem
+from docket.client.workbook.rows import Entry
+
+
+@dataclass(frozen=True)
+class Upload:
+    entry: Entry
+    item: dict[str, Any]  # the written item (object frame), with its accession and upload credentials
+    path: Path
+
+
+def _uploader() -> Any:
+    try:
+        module = importlib.import_module("docket.client.upload")
+    except ImportError:
+        return None
+    return getattr(module, "upload_file", None)
+
+
+def upload_files(client: PortalClient, uploads: list[Upload], console: Console) -> list[Problem]:
+    upload_file = _uploader()
+    problems = []
+    for upload in uploads:
+        where = upload.entry.column_cell("filename")
+        name = upload.item.get("accession") or upload.item.get("@id") or upload.item.get("uuid")
+        if upload_file is None:
+            problems.append(
+                Problem(
+                    where,
+                    "filename",
+                    f"{upload.path} was not uploaded: this docket has no uploader yet; run `docket upload` for {name}",
+                    "warning",
+                )
+            )
+            continue
+        try:
+            upload_file(client, upload.item, upload.path, console=console)
+        except (PortalError, OSError, RuntimeError) as exc:
+            problems.append(Problem(where, "filename", f"upload of {upload.path} failed: {exc}"))
+    return problems
