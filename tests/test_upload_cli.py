@@ -15,6 +15,7 @@ import subprocess
 import sys
 import time
 import uuid
+import zlib
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -240,9 +241,10 @@ def test_killed_upload_resumes_and_completes(server: RunningServer, tmp_path: Pa
 
 
 @pytest.fixture
-def gigabyte(tmp_path: Path) -> Iterator[tuple[Path, str]]:
+def gigabyte(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[tuple[Path, str]]:
+    """1 GiB of content unique to the test (md5sum is a unique key across a server's files)."""
     path = tmp_path / "gigabyte.fastq.gz"
-    md5 = make_file(path, GiB, seed=42)
+    md5 = make_file(path, GiB, seed=zlib.crc32(request.node.name.encode()))
     yield path, md5
     path.unlink()
 

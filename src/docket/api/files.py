@@ -166,14 +166,19 @@ async def upload_chunk(request: Request, path: str) -> Response:
     if declared is not None and declared.isdigit() and int(declared) != length:
         raise BadRequest(f"Content-Length {declared} does not match the Content-Range length {length}")
 
-    def prepare() -> tuple[StoredItem, Content, int]:
+    def prepare() -> tuple[StoredItem, Content, int] | Response:
         principal, item, content = _located(portal, request, path)
+        if permissions.can_edit(principal, item) and _already_done(portal, item, content, total):
+            return _offset_response(total or 0, complete=True, status="success", file_status="uploaded")
         portal.files.check_can_upload(principal, item)
         if total is not None and content.size is not None and total != content.size:
             raise BadRequest(f"The file declares file_size {content.size}, the upload is {total} bytes")
         return item, content, portal.files.offset(item, content)
 
-    item, content, current = await run_in_threadpool(prepare)
+    prepared = await run_in_threadpool(prepare)
+    if isinstance(prepared, Response):
+        return prepared
+    item, content, current = prepared
     if start is None:  # "bytes */TOTAL": nothing to write, complete if everything is there
         offset = current
     else:
@@ -207,6 +212,14 @@ async def upload_chunk(request: Request, path: str) -> Response:
         return _offset_response(offset, 200, **done)
 
     return await run_in_threadpool(finish)
+
+
+def _already_done(portal: Portal, item: StoredItem, content: Content, total: int | None) -> bool:
+    """A retried last chunk of an upload that completed meanwhile: answer as the first time."""
+    if content.extra is not None or item.properties.get("status") != "uploaded" or total is None:
+        return False
+    info = portal.blobs.stat(content.key)
+    return info is not None and info.size == total and info.matches(item.properties.get("md5sum"), None)
 
 
 def _extra_failed(stored: StoredItem) -> bool:

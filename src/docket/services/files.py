@@ -11,8 +11,10 @@ Status changes (``uploaded``, ``upload failed`` with ``status_reason``) are writ
 
 from __future__ import annotations
 
+import contextlib
 import logging
-from collections.abc import Iterable
+import threading
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -91,6 +93,8 @@ class FileService:
         self.blobs = blobs
         self.credentials_ttl = credentials_ttl
         self._extensions: dict[str, str] = {}
+        self._locks: dict[str, threading.Lock] = {}
+        self._locks_guard = threading.Lock()
 
     # -- what and where -------------------------------------------------------------------------
 
@@ -285,11 +289,26 @@ class FileService:
 
     def complete(self, item: StoredItem, content: Content) -> StoredItem:
         """Verify what arrived against the item and record ``uploaded`` or ``upload failed``."""
-        try:
-            info = self.blobs.complete(content.key, content.md5, content.size)
-        except ChecksumMismatch as exc:
-            return self.record_failure(item, content, exc.detail)
-        return self.record_success(item, content, info)
+        with self._completing(content.key):
+            current = self.store.get(item.uuid) or item
+            if content.extra is None and current.properties.get("status") not in UPLOADABLE:
+                return current  # completed meanwhile (the periodic check, or a retried last chunk)
+            try:
+                info = self.blobs.complete(content.key, content.md5, content.size)
+            except ChecksumMismatch as exc:
+                return self.record_failure(current, content, exc.detail)
+            return self.record_success(current, content, info)
+
+    @contextlib.contextmanager
+    def _completing(self, key: str) -> Iterator[None]:
+        """One completion per key at a time in this process (requests and the periodic check)."""
+        with self._locks_guard:
+            lock = self._locks.setdefault(key, threading.Lock())
+        with lock:
+            yield
+        with self._locks_guard:
+            if not lock.locked():
+                self._locks.pop(key, None)
 
     def record_success(self, item: StoredItem, content: Content, info: BlobInfo) -> StoredItem:
         current = self.store.get(item.uuid) or item
@@ -367,6 +386,13 @@ class FileService:
         return results
 
     def _check_one(self, item: StoredItem, content: Content) -> CheckResult:
+        with self._completing(content.key):
+            current = self.store.get(item.uuid)
+            if current is None or current.properties.get("status") not in UPLOADABLE:
+                return CheckResult(item.uuid, content.key, "waiting")
+            return self._check_locked(current, content)
+
+    def _check_locked(self, item: StoredItem, content: Content) -> CheckResult:
         outcome = check_upload(self.blobs, content.expected())
         if outcome.state == "verified" and outcome.info is not None:
             self.record_success(item, content, outcome.info)
