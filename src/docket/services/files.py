@@ -17,7 +17,7 @@ import threading
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from docket.errors import DocketError, Forbidden, KeysConflict, NotFound
 from docket.model.types import Model, TypeInfo
@@ -31,10 +31,12 @@ from docket.store.blobs import (
     ChecksumMismatch,
     ExpectedBlob,
     ScopedUploads,
-    check_upload,
+    ScopingUnavailable,
 )
-from docket.store.protocol import Filter as StoreFilter
-from docket.store.protocol import ItemStore, Query, StoredItem, Visibility
+from docket.store.protocol import ItemStore, StoredItem
+
+if TYPE_CHECKING:
+    from docket.services.upload_check import CheckResult
 
 log = logging.getLogger(__name__)
 
@@ -69,14 +71,6 @@ class Content:
 
     def expected(self) -> ExpectedBlob:
         return ExpectedBlob(self.key, self.md5, self.size)
-
-
-@dataclass(frozen=True)
-class CheckResult:
-    uuid: str
-    key: str
-    state: str  # waiting, uploaded, upload failed, error
-    reason: str = ""
 
 
 class FileService:
@@ -235,10 +229,16 @@ class FileService:
 
     def after_create(self, stored: Iterable[StoredItem]) -> list[StoredItem]:
         """Hand out credentials for new Files that await their content."""
-        return [
-            self.mint(item) if self.is_file(item.item_type) and item.properties.get("status") in UPLOADABLE else item
-            for item in stored
-        ]
+        result = []
+        for item in stored:
+            if self.is_file(item.item_type) and item.properties.get("status") in UPLOADABLE:
+                try:
+                    item = self.mint(item)
+                except ScopingUnavailable as exc:
+                    # The item is written; the client can ask again with POST upload/.
+                    log.error("no upload credentials for %s: %s", item.uuid, exc.detail)
+            result.append(item)
+        return result
 
     def issue_credentials(self, principal: Principal, item: StoredItem) -> StoredItem:
         """``POST @@upload``: new credentials; ``upload failed`` goes back to ``uploading``."""
@@ -362,45 +362,12 @@ class FileService:
 
     def check_uploads(self) -> list[CheckResult]:
         """Complete uploads that landed without telling Docket (``aws s3 cp``); see docs/uploads.md."""
-        query = Query(
-            tuple(self.file_types()),
-            Visibility(everything=True),
-            (StoreFilter("status", ("uploading", "to be uploaded by workflow")),),
-            limit=None,
-        )
-        results = []
-        for item in self.store.search(query).items:
-            contents = [self.content(item)]
-            contents += [
-                self.content(item, e["file_format"])
-                for e in item.properties.get("extra_files") or []
-                if e.get("file_format") and e.get("status") not in ("uploaded",)
-            ]
-            for content in contents:
-                results.append(self._check_one(item, content))
-        if self.scoped is not None:
-            try:
-                self.scoped.sweep_expired_credentials()
-            except Exception as exc:
-                log.warning("sweeping expired upload credentials failed: %s", exc)
-        return results
+        from docket.services.upload_check import check_uploads
 
-    def _check_one(self, item: StoredItem, content: Content) -> CheckResult:
-        with self._completing(content.key):
-            current = self.store.get(item.uuid)
-            if current is None or current.properties.get("status") not in UPLOADABLE:
-                return CheckResult(item.uuid, content.key, "waiting")
-            return self._check_locked(current, content)
+        return check_uploads(self)
 
-    def _check_locked(self, item: StoredItem, content: Content) -> CheckResult:
-        outcome = check_upload(self.blobs, content.expected())
-        if outcome.state == "verified" and outcome.info is not None:
-            self.record_success(item, content, outcome.info)
-            return CheckResult(item.uuid, content.key, "uploaded")
-        if outcome.state == "failed":
-            self.record_failure(item, content, outcome.reason)
-            return CheckResult(item.uuid, content.key, "upload failed", outcome.reason)
-        return CheckResult(item.uuid, content.key, outcome.state, outcome.reason)
+    def completing(self, key: str) -> contextlib.AbstractContextManager[None]:
+        return self._completing(key)
 
     # -- downloads ----------------------------------------------------------------------------------
 
