@@ -6,7 +6,7 @@ VENV ?= .venv
 CLIENTS ?= .venv-clients
 PORT ?= 8000
 
-.PHONY: install clients browser serve test test-sqlite test-postgres lint bench
+.PHONY: install clients browser serve test test-sqlite test-postgres lint bench bench-upload
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -50,3 +50,6 @@ lint: install
 
 bench: install
 	$(VENV)/bin/python bench/bench_api.py
+
+bench-upload: install
+	$(VENV)/bin/python bench/bench_upload.py

@@ -14,7 +14,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -61,20 +61,31 @@ class RunningServer:
 
 
 @contextmanager
-def docket_server(database: str, workdir: Path, workers: int = 1, timeout: float = 60) -> Iterator[RunningServer]:
-    """Run ``docket serve --demo`` until the block ends; the server is stopped however the block ends."""
+def docket_server(
+    database: str,
+    workdir: Path,
+    workers: int = 1,
+    timeout: float = 60,
+    args: Sequence[str] = (),
+    env: dict[str, str] | None = None,
+) -> Iterator[RunningServer]:
+    """Run ``docket serve --demo`` until the block ends; the server is stopped however the block ends.
+
+    ``args`` are more flags (``--files s3://...``); ``env`` adds variables (secrets such as S3 keys).
+    """
     workdir.mkdir(parents=True, exist_ok=True)
     port = free_port()
     out, log = workdir / "server.out", workdir / "server.log"
     command = [
         *(sys.executable, "-m", "docket.cli", "serve", "--demo"),
         *("--database", database, "--port", str(port), "--workers", str(workers)),
-        *("--files", str(workdir / "files")),
+        *(args if "--files" in args else ("--files", str(workdir / "files"), *args)),
     ]
     # Only the flags configure the server: no DOCKET_* setting of the caller's shell leaks in.
-    env = {k: v for k, v in os.environ.items() if not k.startswith("DOCKET_")}
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("DOCKET_")}
+    environment.update(env or {})
     with out.open("wb") as stdout, log.open("wb") as stderr:
-        process = subprocess.Popen(command, stdout=stdout, stderr=stderr, env=env, start_new_session=True)
+        process = subprocess.Popen(command, stdout=stdout, stderr=stderr, env=environment, start_new_session=True)
     try:
         key = _wait_until_serving(process, f"http://127.0.0.1:{port}", out, log, timeout)
         yield RunningServer(key["server"], key, log, process.pid)

@@ -24,6 +24,9 @@ from docket.settings import Settings
 from docket.store.engine import normalize_url
 from docket.store.tables import metadata
 from tests.factories import Factory
+from tests.seaweed import aws_cli, seaweedfs
+
+__all__ = ["aws_cli", "seaweedfs"]  # fixtures for every test that needs S3
 
 
 def _fresh_postgres(url: str) -> tuple[str, str]:
@@ -58,7 +61,7 @@ def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 @pytest.fixture(scope="session")
 def session_portal(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Portal]:
-    settings = Settings(database=database_url, files=str(tmp_path_factory.mktemp("files")))
+    settings = Settings(database=database_url, files=str(tmp_path_factory.mktemp("files")), upload_check_interval=0)
     portal = Portal(settings)
     portal.initialize()
     yield portal

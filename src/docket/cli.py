@@ -7,6 +7,7 @@ import json
 import os
 import secrets
 import sys
+from pathlib import Path
 from typing import Any
 
 import click
@@ -18,6 +19,21 @@ _HELP = {s.name: f"{s.help} [env {s.env}; default {s.default}]" for s in SETTING
 
 def _settings(**overrides: Any) -> Settings:
     return Settings.from_env(**overrides)
+
+
+def _file_options(command: Any) -> Any:
+    """Flags for the data file settings (secrets stay in the environment, never on a command line)."""
+    for name in (
+        "max_chunk_bytes",
+        "upload_check_interval",
+        "upload_credentials_ttl",
+        "upload_scoping",
+        "s3_endpoint_url",
+    ):
+        setting = next(s for s in SETTINGS if s.name == name)
+        flag = "--" + name.replace("_", "-")
+        command = click.option(flag, name, type=setting.type, help=_HELP[name])(command)
+    return command
 
 
 @click.group()
@@ -35,6 +51,7 @@ def main() -> None:
 @click.option("--workers", type=int, help=_HELP["workers"])
 @click.option("--demo", is_flag=True, help="Load the demo data set and print an admin key.")
 @click.option("--log-level", default="warning", show_default=True, help="uvicorn log level.")
+@_file_options
 def serve(demo: bool, log_level: str, **options: Any) -> None:
     """Run the portal; creates or upgrades the database first."""
     import uvicorn
@@ -116,6 +133,102 @@ def keys_revoke(key_id: str, **options: Any) -> None:
     except NotFound:
         raise click.ClickException(f"No access key {key_id!r}") from None
     click.echo(f"Revoked {key_id}")
+
+
+@main.group()
+def files() -> None:
+    """Data files, on the database and blob store directly."""
+
+
+@files.command("check")
+@click.option("--database", help=_HELP["database"])
+@click.option("--model", help=_HELP["model"])
+@click.option("--files", help=_HELP["files"])
+@click.option("--s3-endpoint-url", "s3_endpoint_url", help=_HELP["s3_endpoint_url"])
+def files_check(**options: Any) -> None:
+    """Complete uploads that landed without reporting it (aws s3 cp), as the server does periodically."""
+    from docket.services.portal import Portal
+
+    portal = Portal(_settings(**options))
+    portal.initialize()
+    results = portal.files.check_uploads()
+    for found in results:
+        click.echo(f"{found.state}\t{found.key}" + (f"\t{found.reason}" if found.reason else ""))
+    done = sum(1 for r in results if r.state in ("uploaded", "upload failed"))
+    click.echo(f"Checked {len(results)} upload(s); {done} completed.", err=True)
+
+
+@main.command()
+@click.argument("paths", nargs=-1, type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--item", help="The File item to upload PATH to: any identifier (uuid, accession, alias, @id).")
+@click.option(
+    "--manifest",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="TSV or CSV with a 'path' column plus 'item', or 'type' and the columns to create each File.",
+)
+@click.option("--keyfile", type=click.Path(dir_okay=False, path_type=Path), help="keypairs.json [~/keypairs.json].")
+@click.option("--key", "key_name", default="default", show_default=True, help="Entry of the key file.")
+@click.option("--server", help="Server URL, instead of the key file entry's.")
+@click.option("--jobs", "-j", default=4, show_default=True, help="Files uploaded at the same time.")
+@click.option("--chunk-size", default=64, show_default=True, help="MiB per request; a failed chunk is resent.")
+@click.option("--limit-rate", type=float, help="Cap the speed per file, in MiB/s.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress bars.")
+def upload(
+    paths: tuple[Path, ...],
+    item: str | None,
+    manifest: Path | None,
+    keyfile: Path | None,
+    key_name: str,
+    server: str | None,
+    jobs: int,
+    chunk_size: int,
+    limit_rate: float | None,
+    quiet: bool,
+) -> None:
+    """Upload data files to File items, resumably and in parallel (docs/uploads.md)."""
+    from dataclasses import replace
+
+    from docket.client.http import PortalClient
+    from docket.client.keys import KeyfileError, load_credentials
+    from docket.client.upload import ManifestError, MiB, Uploader, UploadTask, read_manifest
+
+    if bool(manifest) == bool(paths):
+        raise click.UsageError("Give either PATH --item ID, or --manifest FILE")
+    try:
+        if manifest:
+            tasks = read_manifest(manifest)
+        else:
+            if not item or len(paths) != 1:
+                raise click.UsageError("PATH needs --item ID (one path per item; use --manifest for many)")
+            tasks = [UploadTask(paths[0], item)]
+        credentials = load_credentials(keyfile, key_name)
+    except (ManifestError, KeyfileError) as exc:
+        raise click.ClickException(str(exc)) from None
+    if server:
+        credentials = replace(credentials, server=server.rstrip("/"))
+    sizes = sum(t.path.stat().st_size for t in tasks if t.path.is_file())
+    with PortalClient(credentials) as client:
+        uploader = Uploader(client, chunk_size=chunk_size * MiB, jobs=jobs, limit_rate=(limit_rate or 0) * MiB or None)
+        if quiet:
+            outcomes = uploader.run(tasks)
+        else:
+            from docket.client.progress import RichProgress
+
+            with RichProgress(sizes, len(tasks)) as progress:
+                uploader.progress = progress
+                outcomes = uploader.run(tasks)
+    failed = [o for o in outcomes if o.state == "failed"]
+    for outcome in outcomes:
+        resumed = f" (resumed at byte {outcome.resumed_from})" if outcome.resumed_from else ""
+        line = f"{outcome.state}\t{outcome.task.path}\t{outcome.item}{resumed}"
+        click.echo(line + (f"\t{outcome.detail}" if outcome.detail else ""))
+    counts = {state: sum(1 for o in outcomes if o.state == state) for state in ("uploaded", "skipped", "failed")}
+    click.echo(", ".join(f"{n} {state}" for state, n in counts.items()) + f" of {len(outcomes)} file(s)", err=True)
+    if failed:
+        click.echo("Failures:", err=True)
+        for outcome in failed:
+            click.echo(f"  {outcome.task.label}: {outcome.detail}", err=True)
+        sys.exit(1)
 
 
 @main.group()

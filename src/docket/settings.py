@@ -63,7 +63,60 @@ SETTINGS: tuple[Setting, ...] = (
         "DOCKET_SECURE_COOKIES",
         "Mark session cookies Secure: auto (when the request came over https), always or never.",
     ),
+    # -- data files (docs/uploads.md) --
+    Setting(
+        "s3_endpoint_url",
+        str,
+        "",
+        "DOCKET_S3_ENDPOINT_URL",
+        "S3 server for an s3:// --files store when it is not AWS (SeaweedFS, MinIO).",
+    ),
+    Setting("s3_region", str, "us-east-1", "DOCKET_S3_REGION", "S3 region."),
+    Setting(
+        "s3_access_key_id",
+        str,
+        "",
+        "DOCKET_S3_ACCESS_KEY_ID",
+        "Docket's own S3 access key id (empty: boto3's usual sources, e.g. AWS_ACCESS_KEY_ID).",
+    ),
+    Setting(
+        "s3_secret_access_key",
+        str,
+        "",
+        "DOCKET_S3_SECRET_ACCESS_KEY",
+        "Docket's own S3 secret key (never printed).",
+    ),
+    Setting(
+        "upload_scoping",
+        str,
+        "auto",
+        "DOCKET_UPLOAD_SCOPING",
+        "How S3 upload credentials are scoped to one key: auto, iam-user, sts or presigned.",
+    ),
+    Setting(
+        "upload_credentials_ttl",
+        int,
+        36 * 3600,
+        "DOCKET_UPLOAD_CREDENTIALS_TTL",
+        "Lifetime of S3 upload credentials, in seconds.",
+    ),
+    Setting(
+        "upload_check_interval",
+        int,
+        60,
+        "DOCKET_UPLOAD_CHECK_INTERVAL",
+        "Seconds between checks for uploads that never report completion (aws s3 cp); 0 turns it off.",
+    ),
+    Setting(
+        "max_chunk_bytes",
+        int,
+        1 << 30,
+        "DOCKET_MAX_CHUNK_BYTES",
+        "Largest accepted chunk of a resumable upload, in bytes.",
+    ),
 )
+
+SECRET_SETTINGS = ("s3_secret_access_key",)
 
 
 @dataclass(frozen=True)
@@ -78,6 +131,14 @@ class Settings:
     secret_key: str = ""
     require_two_factor: str = "none"
     secure_cookies: str = "auto"
+    s3_endpoint_url: str = ""
+    s3_region: str = "us-east-1"
+    s3_access_key_id: str = ""
+    s3_secret_access_key: str = ""
+    upload_scoping: str = "auto"
+    upload_credentials_ttl: int = 36 * 3600
+    upload_check_interval: int = 60
+    max_chunk_bytes: int = 1 << 30
 
     @classmethod
     def from_env(cls, **overrides: Any) -> Settings:
@@ -97,5 +158,22 @@ class Settings:
     def describe(self) -> dict[str, str]:
         shown = {f.name: str(getattr(self, f.name)) for f in fields(self)}
         shown["database"] = make_url(self.database).render_as_string(hide_password=True)
+        for name in SECRET_SETTINGS:
+            shown[name] = "***" if getattr(self, name) else ""
         shown["secret_key"] = "***" if self.secret_key else "(random per start)"
         return shown
+
+    def s3_options(self) -> dict[str, Any]:
+        """Keyword arguments of ``open_blob_store`` for an s3:// ``files`` location; {} otherwise."""
+        if not self.files.startswith("s3://"):
+            return {}
+        from datetime import timedelta
+
+        return {
+            "endpoint_url": self.s3_endpoint_url or None,
+            "region": self.s3_region,
+            "access_key_id": self.s3_access_key_id or None,
+            "secret_access_key": self.s3_secret_access_key or None,
+            "scoping": self.upload_scoping,
+            "credentials_ttl": timedelta(seconds=self.upload_credentials_ttl),
+        }

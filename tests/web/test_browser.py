@@ -195,11 +195,6 @@ def test_admin_pages(page: Any) -> None:
     assert page.get_by_role("button", name="Release selected").is_visible()
 
 
-@pytest.mark.xfail(
-    reason="the resumable upload endpoint (<file @id>@@upload/content: HEAD -> Upload-Offset, PUT with "
-    "Content-Range) and @@download come with the files branch; the lead enables this test on merge",
-    strict=False,
-)
 def test_upload_and_download_a_small_file(page: Any, server: RunningServer, tmp_path: Path) -> None:
     name = f"e2e-{uuid.uuid4().hex[:8]}.fastq.gz"
     content = os.urandom(300_000)

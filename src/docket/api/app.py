@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
@@ -11,17 +13,28 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 
 from docket import __version__
-from docket.api import endpoints, items
+from docket.api import drs, endpoints, files, items
 from docket.api.errors import error_response, on_domain_error, on_unexpected
 from docket.errors import DocketError
 from docket.services.portal import Portal
+from docket.services.upload_check import UploadChecker
 from docket.settings import Settings
 
 log = logging.getLogger("docket.api")
 
 
 def create_app(portal: Portal) -> FastAPI:
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        checker = UploadChecker(portal.files, portal.settings.upload_check_interval)
+        checker.start()
+        try:
+            yield
+        finally:
+            checker.stop()
+
     app = FastAPI(
+        lifespan=lifespan,
         title="Docket",
         version=__version__,
         description="Snovault-compatible REST API of a Docket data coordination portal.",
@@ -35,6 +48,10 @@ def create_app(portal: Portal) -> FastAPI:
     app.add_exception_handler(RequestValidationError, _on_request_validation)
     app.add_exception_handler(Exception, on_unexpected)
     app.include_router(endpoints.router)
+    # Before the item routes: their catch-all paths would take file content and DRS URLs.
+    files.install(portal)
+    app.include_router(files.router)
+    app.include_router(drs.router)
     app.include_router(items.router)
     from docket.web.app import install  # the web pages answer browsers on these same URLs
 

@@ -42,6 +42,8 @@ HTTP_ERRORS: dict[int, tuple[str, str, str]] = {
     409: ("HTTPConflict", "Conflict", "There was a conflict when trying to complete your request."),
     413: ("HTTPRequestEntityTooLarge", "Request Entity Too Large", "The body of the request is too large."),
     415: ("HTTPUnsupportedMediaType", "Unsupported Media Type", ""),
+    416: ("HTTPRequestRangeNotSatisfiable", "Request Range Not Satisfiable", "The Range requested is not available."),
+    422: ("HTTPUnprocessableEntity", "Unprocessable Entity", "The request could not be processed."),
     500: (
         "HTTPInternalServerError",
         "Internal Server Error",

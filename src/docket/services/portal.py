@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import secrets
+from datetime import timedelta
 
 from docket.model.loader import load_model
 from docket.model.validation import Validators
 from docket.services.accounts import Accounts
 from docket.services.audits import AuditService
+from docket.services.files import FileService
 from docket.services.items import ItemService
 from docket.services.passwords import Passwords
 from docket.services.render import Renderer
 from docket.services.search import SearchService
 from docket.services.sessions import Sessions
 from docket.settings import Settings
+from docket.store.blobs import open_blob_store
 from docket.store.engine import make_engine, migrate
 from docket.store.sql import SqlItemStore
 
@@ -32,6 +35,10 @@ class Portal:
         self.accounts = Accounts(self.model, self.store, self.items)
         self.passwords = Passwords(self.accounts, self.items)
         self.sessions = Sessions(settings.secret_key or secrets.token_urlsafe(32), self.accounts)
+        self.blobs = open_blob_store(settings.files, **settings.s3_options())
+        ttl = timedelta(seconds=settings.upload_credentials_ttl)
+        self.files = FileService(self.model, self.store, self.items, self.renderer, self.blobs, ttl)
+        self.renderer.extras.append(self.files.render_extra)
 
     def initialize(self) -> bool:
         """Create or upgrade the database; a new one gets the model's inserts. True when it was new."""

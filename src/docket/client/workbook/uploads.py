@@ -1,9 +1,8 @@
 """The hook between ``docket submit --commit`` and the file uploader of the file-storage issue.
 
-The uploader (``docket.client.upload``, branch ``files``) is not merged yet. When it is, this hook
-calls its ``upload_file(client, item, path, console=...)`` for every committed file row that named a
-local file; until then each such file is reported as a warning telling the submitter to upload it
-with ``docket upload``.
+For every committed file row that named a local file, this hook calls the uploader's
+``upload_file(client, item, path, console=...)`` (``docket.client.upload``); a failed upload becomes a
+problem reported at the row's ``filename`` cell.
 """
 
 from __future__ import annotations

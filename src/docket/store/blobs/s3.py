@@ -199,8 +199,14 @@ class S3BlobStore:
         hasher = None
         upload_id = self._writer.find(incoming)
         if upload_id is not None:
-            size = self._writer.finish(incoming, self._tail_key(key), upload_id)
-            hasher = self._hashes.take(self._hash_slot(key, upload_id), size)
+            try:
+                size = self._writer.finish(incoming, self._tail_key(key), upload_id)
+            except ClientError as exc:
+                if not is_missing(exc):
+                    raise
+                # Another process completed this upload meanwhile: go on with what it left.
+            else:
+                hasher = self._hashes.take(self._hash_slot(key, upload_id), size)
         try:
             head = self.client.head_object(Bucket=self.bucket, Key=incoming)
         except ClientError as exc:
