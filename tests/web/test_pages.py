@@ -86,7 +86,8 @@ def test_item_page_links_reverse_links_history_and_audits(client: TestClient, po
         auth=admin.auth,
     ).json()["@graph"][0]
     file_page = client.get(fastq["@id"], headers=HTML).text
-    assert f'href="{fastq["@id"]}@@download/r1.fastq.gz"' in file_page
+    # downloads are named as fourfront names them: <accession>.<the format's standard extension>
+    assert f'href="{fastq["@id"]}@@download/{fastq["accession"]}.fastq.gz"' in file_page
     assert f'data-upload-url="{fastq["@id"]}@@upload/content"' in file_page
 
 

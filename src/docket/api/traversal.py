@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from docket.errors import NotFound
+from docket.model.identifiers import is_uuid
 from docket.model.types import TypeInfo
 from docket.services import permissions
 from docket.services.portal import Portal
@@ -51,8 +52,11 @@ def locate(portal: Portal, principal: Principal, path: str) -> Target:
 
 def find_item(portal: Portal, principal: Principal, identifier: str) -> StoredItem:
     """The visible item an identifier names; invisible and missing items are both a 404."""
-    ref = portal.items.resolver().resolve(identifier)
-    item = portal.store.get(ref.uuid) if ref else None
+    bare = identifier.strip("/")
+    item = portal.store.get(bare) if is_uuid(bare) else None
+    if item is None:
+        ref = portal.items.resolver().resolve(identifier)
+        item = portal.store.get(ref.uuid) if ref else None
     if item is None or not permissions.can_view(principal, item):
         raise NotFound(identifier)
     return item

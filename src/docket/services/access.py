@@ -67,16 +67,16 @@ class AccessPolicy:
         """Recompute the group of the written items and, where one changed, of everything derived from it."""
         if not self.active:
             return
-        queue = [item.uuid for item in written if item.item_type in self._involved]
+        current = {item.uuid: item for item in written if item.item_type in self._involved}
         rounds = 0
-        while queue and rounds < _MAX_ROUNDS:
+        while current and rounds < _MAX_ROUNDS:
             rounds += 1
-            current = writer.read(queue)
             groups = self._groups(list(current.values()), writer)
             changed = [u for u, item in current.items() if groups[u] != item.index.access_group]
             for uuid in changed:
                 writer.set_access_group(uuid, groups[uuid])
             queue = self._dependents([current[u] for u in changed], writer)
+            current = writer.read(queue) if queue else {}
 
     def _groups(self, items: list[StoredItem], writer: Writer) -> dict[str, str | None]:
         groups: dict[str, str | None] = {}

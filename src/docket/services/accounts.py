@@ -3,7 +3,11 @@
 Access key secrets are random, shown once, and stored as argon2 hashes. Every API request carries
 the secret (HTTP Basic), and argon2 is deliberately slow, so a successful check is remembered per
 process as (stored hash, SHA-256 of the presented secret): a changed or revoked key misses that
-memory because its stored hash or status is read from the database on every request.
+memory because its stored hash or status is read from the database.
+
+The principal behind a key is also remembered for a couple of seconds (``PRINCIPAL_TTL``), so a burst of
+requests costs no database reads for authentication. A write to any user or access key in this process
+forgets them all at once; another worker process notices a revocation within that TTL.
 """
 
 from __future__ import annotations
@@ -11,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 import string
+import time
 from collections import OrderedDict
 from dataclasses import dataclass, replace
 from typing import Any
@@ -27,6 +32,7 @@ from docket.store.protocol import ItemStore, StoredItem
 _KEY_ALPHABET = string.ascii_uppercase + "234567"
 _SECRET_ALPHABET = string.ascii_lowercase + string.digits
 _CACHE_SIZE = 10_000
+PRINCIPAL_TTL = 2.0
 _hasher = PasswordHasher()
 
 
@@ -47,10 +53,27 @@ class Accounts:
         self.store = store
         self.items = items
         self._verified: OrderedDict[tuple[str, str], None] = OrderedDict()
+        self._recent: dict[tuple[str, str], tuple[float, Principal]] = {}
+        items.after_write.append(self._forget_on_account_change)
+
+    def _forget_on_account_change(self, written: list[StoredItem]) -> None:
+        if any(item.item_type in ("User", "AccessKey") for item in written):
+            self._recent.clear()
 
     # -- authentication ---------------------------------------------------------------------------
 
     def authenticate(self, key_id: str, secret: str) -> Principal:
+        memo = (key_id, hashlib.sha256(secret.encode()).hexdigest())
+        recent = self._recent.get(memo)
+        if recent is not None and recent[0] > time.monotonic():
+            return recent[1]
+        principal = self._authenticate(key_id, secret)
+        if len(self._recent) > _CACHE_SIZE:
+            self._recent.clear()
+        self._recent[memo] = (time.monotonic() + PRINCIPAL_TTL, principal)
+        return principal
+
+    def _authenticate(self, key_id: str, secret: str) -> Principal:
         uuid = self.store.find_keys([("access_key:access_key_id", key_id)]).get(("access_key:access_key_id", key_id))
         key = self.store.get(uuid) if uuid else None
         if key is None or key.properties.get("status") != "current":

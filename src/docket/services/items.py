@@ -7,7 +7,7 @@ first. Only when nothing is wrong anywhere in the request does ``_commit`` write
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any, Literal
@@ -60,6 +60,8 @@ class ItemService:
         self.store = store
         self.validators = validators
         self.access = AccessPolicy(model)
+        # Called with the stored items after every committed write (caches that depend on items).
+        self.after_write: list[Callable[[list[StoredItem]], None]] = []
 
     # -- public operations ------------------------------------------------------------------------
 
@@ -92,7 +94,10 @@ class ItemService:
         if check_only:
             self._check_conflicts(prepared)
             return []
-        return self._commit(principal, prepared, now)
+        stored = self._commit(principal, prepared, now)
+        for listener in self.after_write:
+            listener(stored)
+        return stored
 
     # -- steps --------------------------------------------------------------------------------------
 

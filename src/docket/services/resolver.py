@@ -49,7 +49,7 @@ class Resolver:
         self._missing_uuids: set[str] = set()
         self._lookups: dict[tuple[str, str, str], Ref | None] = {}
         self._properties: dict[str, dict[str, Any] | None] = {}
-        self._type_keys = {name: _typed_namespaces(model, info) for name, info in model.types.items()}
+        self._type_keys = _namespaces_of(model)
 
     # -- pending items of a batch -----------------------------------------------------------------
 
@@ -190,6 +190,18 @@ class Resolver:
         found = page.items[0]
         self._types[found.uuid] = found.item_type
         return Ref(found.uuid, found.item_type)
+
+
+_NAMESPACES: dict[int, dict[str, list[str]]] = {}
+
+
+def _namespaces_of(model: Model) -> dict[str, list[str]]:
+    """Per type, the key namespaces a bare value is looked up in; computed once per model."""
+    found = _NAMESPACES.get(id(model))
+    if found is None:
+        found = {name: _typed_namespaces(model, info) for name, info in model.types.items()}
+        _NAMESPACES[id(model)] = found
+    return found
 
 
 def _typed_namespaces(model: Model, info: TypeInfo) -> list[str]:

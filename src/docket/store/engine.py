@@ -55,8 +55,10 @@ def _sqlite_engine(url: str) -> Engine:
     def _on_begin(conn: Any) -> None:
         # Writers take the write lock up front: two deferred transactions that both upgrade to
         # writing would otherwise deadlock and one would fail with "database is locked".
-        immediate = conn.get_execution_options().get("sqlite_immediate", False)
-        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+        # Reads run in SQLite's autocommit mode, each statement on its own consistent snapshot; an
+        # explicit BEGIN there would only cost a round trip per query.
+        if conn.get_execution_options().get("sqlite_immediate", False):
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
 
     return engine
 
