@@ -73,9 +73,19 @@ def _values(node: Any, rest: tuple[str, ...], here: Path) -> Iterator[tuple[Path
 def map_links(
     item: dict[str, Any], fields: list[LinkField], fn: Callable[[LinkField, Path, Any], Any]
 ) -> dict[str, Any]:
-    """A copy of ``item`` in which every link value is replaced by ``fn(field, path, value)``."""
-    result: dict[str, Any] = _copy(item)
+    """A copy of ``item`` in which every link value is replaced by ``fn(field, path, value)``.
+
+    Only the values that hold links are copied; everything else is shared with ``item``.
+    """
+    result: dict[str, Any] = dict(item)
+    copied: set[str] = set()
     for link in fields:
+        top = link.path[0]
+        if top not in result:
+            continue
+        if len(link.path) > 1 and top not in copied:
+            result[top] = _copy(result[top])
+            copied.add(top)
         _replace(result, link.path, (), link, fn)
     return result
 

@@ -93,6 +93,7 @@ class Model:
     inserts_order: list[str] = field(default_factory=list)
     controlled_access: dict[str, Any] = field(default_factory=dict)
     _by_alias: dict[str, str] = field(default_factory=dict)
+    _concrete: dict[str, list[str]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         for info in self.types.values():
@@ -111,9 +112,12 @@ class Model:
 
     def concrete_subtypes(self, name: str) -> list[str]:
         """The concrete type names a search for ``name`` covers (itself and every descendant)."""
-        info = self.types[name]
-        names = [name, *info.subtypes]
-        return [n for n in names if not self.types[n].abstract]
+        found = self._concrete.get(name)
+        if found is None:
+            info = self.types[name]
+            found = [n for n in [name, *info.subtypes] if not self.types[n].abstract]
+            self._concrete[name] = found
+        return found
 
     def is_accession(self, value: str) -> bool:
         return bool(self.accession_pattern.match(value))

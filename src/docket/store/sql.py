@@ -61,6 +61,13 @@ def _raw(conn: Connection, sql: str, params: Sequence[Any]) -> list[tuple[Any, .
     return [tuple(row) for row in result.fetchall()]
 
 
+def _raw_many(conn: Connection, sql: str, rows: list[tuple[Any, ...]]) -> None:
+    """executemany straight on the DB-API cursor (bulk inserts of a batch); ``?`` marks parameters."""
+    if conn.dialect.name != "sqlite":
+        sql = sql.replace("?", "%s")
+    conn.exec_driver_sql(sql, rows)
+
+
 def _marks(n: int) -> str:
     return ",".join("?" * n)
 
@@ -141,27 +148,21 @@ class SqlWriter:
         if not writes:
             return []
         conn = self.conn
-        conn.execute(
-            insert(items),
+        documents = [json.dumps(w.properties, separators=(",", ":")) for w in writes]
+        doc = "?" if conn.dialect.name == "sqlite" else "CAST(? AS jsonb)"
+        _raw_many(
+            conn,
+            f"INSERT INTO items ({_ITEM_COLUMNS}) VALUES (?, ?, {doc}, 1, ?, ?, ?, ?, ?)",
             [
-                {
-                    "uuid": w.uuid,
-                    "item_type": w.item_type,
-                    "properties": w.properties,
-                    "sid": 1,
-                    "status": w.index.status,
-                    "lab": w.index.lab,
-                    "owner": w.index.owner,
-                    "access_group": w.index.access_group,
-                    "created": w.created,
-                }
-                for w in writes
+                (w.uuid, w.item_type, d, w.index.status, w.index.lab, w.index.owner, w.index.access_group, w.created)
+                for w, d in zip(writes, documents, strict=True)
             ],
         )
         key_rows = [{"name": n, "value": v, "uuid": w.uuid} for w in writes for n, v in dict.fromkeys(w.keys)]
         if key_rows and conn.dialect.name == "sqlite":
             # SQLite writers are serialized and the services checked the keys in this transaction.
-            conn.execute(insert(keys), key_rows)
+            rows = [(r["name"], r["value"], r["uuid"]) for r in key_rows]
+            _raw_many(conn, "INSERT INTO keys (name, value, uuid) VALUES (?, ?, ?)", rows)
         elif key_rows:
             savepoint = conn.begin_nested()
             try:
@@ -175,22 +176,16 @@ class SqlWriter:
                     if taken:
                         raise KeysConflict(taken, position) from None
                 raise KeysConflict([(r["name"], r["value"]) for r in key_rows[:1]], 0) from None
-        link_rows = [{"source": w.uuid, "rel": r, "target": t} for w in writes for r, t in dict.fromkeys(w.links)]
+        link_rows = [(w.uuid, r, t) for w in writes for r, t in dict.fromkeys(w.links)]
         if link_rows:
-            conn.execute(insert(links), link_rows)
-        conn.execute(
-            insert(revisions),
+            _raw_many(conn, "INSERT INTO links (source, rel, target) VALUES (?, ?, ?)", link_rows)
+        _raw_many(
+            conn,
+            "INSERT INTO revisions (uuid, sid, properties, changed, user_uuid, timestamp, transaction_id) "
+            f"VALUES (?, 1, {doc}, {doc}, ?, ?, ?)",
             [
-                {
-                    "uuid": w.uuid,
-                    "sid": 1,
-                    "properties": w.properties,
-                    "changed": w.changed,
-                    "user_uuid": user_uuid,
-                    "timestamp": timestamp,
-                    "transaction_id": self.transaction_id,
-                }
-                for w in writes
+                (w.uuid, d, json.dumps(w.changed), user_uuid, timestamp, self.transaction_id)
+                for w, d in zip(writes, documents, strict=True)
             ],
         )
         return [StoredItem(w.uuid, w.item_type, w.properties, 1, w.index, w.created) for w in writes]
