@@ -136,3 +136,11 @@ def test_collection_listing(client: TestClient) -> None:
     body = client.get("/file-formats/").json()
     assert body["@type"] == ["FileFormatCollection", "Collection"]
     assert {i["file_format"] for i in body["@graph"]} >= {"fastq", "bam"}
+
+
+def test_write_only_fields_cannot_be_searched_or_sorted(client: TestClient, factory: Factory) -> None:
+    admin = factory.admin()
+    for params in ({"secret_access_key_hash": "x"}, {"sort": "secret_access_key_hash"}):
+        response = client.get("/search/", params={"type": "AccessKey", **params}, auth=admin.auth)
+        assert response.status_code == 400
+        assert "secret_access_key_hash" in response.json()["detail"]

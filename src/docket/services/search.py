@@ -133,8 +133,10 @@ class SearchService:
 
     def _property(self, field: str, types: Sequence[str]) -> tuple[dict[str, Any], TypeInfo]:
         for name in types:
-            spec = self.model.types[name].properties.get(field)
-            if spec is not None and not spec.get("calculatedProperty"):
+            info = self.model.types[name]
+            spec = info.properties.get(field)
+            # Write-only fields (secret hashes, storage locations) can be neither filtered nor sorted on.
+            if spec is not None and not spec.get("calculatedProperty") and field not in info.write_only:
                 return spec, self.model.types[name]
         raise BadRequest(f"Unknown field {field!r} for type(s) {', '.join(sorted(set(types)))}")
 
