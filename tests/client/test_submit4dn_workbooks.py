@@ -84,24 +84,23 @@ def test_vendor_workbooks(s4dn: Path, submit: Callable[..., Outcome], factory: F
 def test_document_with_attachment(
     s4dn: Path, tmp_path: Path, submit: Callable[..., Outcome], connect: Callable[[User], PortalClient], submitter: User
 ) -> None:
-    # Lab and award names may not hold "_" (4DN's patterns too), so some_lab and some_award cannot exist;
-    # Docket's Document has no document_type (4DN's has: a model gap, see tests/data/submit4dn/README.md).
+    # Lab and award names may not hold "_" (4DN's patterns too), so some_lab and some_award cannot exist.
     outcome = submit(s4dn / "Document_insert.xlsx", commit=True)
     found = {(p.where.cell, p.message) for p in outcome.errors if p.where}
     assert found == {
         ("D5", "Unable to resolve link: /Lab/some_lab"),
         ("E5", "Unable to resolve link: /Award/some_award"),
-        ("F1", "Document has no submittable field 'document_type'"),
     }
     # The same row for a lab and award that exist commits, the image attached as a data: URI.
     copy = tmp_path / "Document_insert.xlsx"
     fill(
-        s4dn / "Document_insert.xlsx", {"Document": [{"lab": LAB, "award": "test-award", "document_type": None}]}, copy
+        s4dn / "Document_insert.xlsx", {"Document": [{"lab": LAB, "award": "test-award"}]}, copy
     )
     outcome = submit(copy, commit=True)
     assert outcome.ok, outcome.problems
     [document] = outcome.written
     assert (document["aliases"], document["attachment"]["download"]) == (["dcic:testdoc"], "test.jpg")
+    assert document["document_type"] == "general protocol"
     assert document["attachment"]["type"] == "image/jpeg"
 
 
