@@ -93,9 +93,7 @@ def test_document_with_attachment(
     }
     # The same row for a lab and award that exist commits, the image attached as a data: URI.
     copy = tmp_path / "Document_insert.xlsx"
-    fill(
-        s4dn / "Document_insert.xlsx", {"Document": [{"lab": LAB, "award": "test-award"}]}, copy
-    )
+    fill(s4dn / "Document_insert.xlsx", {"Document": [{"lab": LAB, "award": "test-award"}]}, copy)
     outcome = submit(copy, commit=True)
     assert outcome.ok, outcome.problems
     [document] = outcome.written

@@ -156,3 +156,28 @@ def test_cli_sets_a_password_the_web_accepts(client: TestClient, portal: Portal,
     sign_in(client, "first@example.org")
     assert "Admin" in client.get("/", headers=HTML).text
     assert PASSWORD not in str(portal.store.history(portal.accounts.user_by_email("first@example.org").uuid))  # type: ignore[union-attr]
+
+
+def test_admin_requires_two_factor_for_submitters_from_the_admin_page(
+    client: TestClient, portal: Portal, factory: Factory
+) -> None:
+    admin = factory.admin()
+    submitter = factory.submitter()
+    give_password(portal, admin.email)
+    give_password(portal, submitter.email)
+    post_form(client, "/login", {"email": admin.email, "password": PASSWORD, "next": "/admin"})
+    saved = post_form(client, "/admin", {"policy": "submitters"})
+    assert saved.status_code == 303
+    assert 'value="submitters" selected' in client.get("/admin", headers=HTML).text
+    assert post_form(client, "/admin", {"policy": "sometimes"}).status_code == 400
+    post_form(client, "/logout", {}, page="/account")
+
+    response = post_form(client, "/login", {"email": submitter.email, "password": PASSWORD, "next": "/"})
+    assert response.headers["location"] == "/account/two-factor?next=/"
+    client.cookies.clear()
+
+    other = factory.user("reader@example.org")  # submits for no lab: the policy leaves it alone
+    give_password(portal, other.email)
+    post_form(client, "/login", {"email": other.email, "password": PASSWORD, "next": "/account"})
+    assert post_form(client, "/admin", {"policy": "none"}, page="/account").status_code == 403
+    assert portal.two_factor.current() == "submitters"

@@ -12,6 +12,7 @@ from docket.services.audits import AuditService
 from docket.services.files import FileService
 from docket.services.items import ItemService
 from docket.services.passwords import Passwords
+from docket.services.policy import TwoFactorPolicy
 from docket.services.render import Renderer
 from docket.services.search import SearchService
 from docket.services.sessions import Sessions
@@ -33,6 +34,7 @@ class Portal:
         self.audits = AuditService(self.model, self.store)
         self.search = SearchService(self.model, self.store, self.renderer, self.audits)
         self.accounts = Accounts(self.model, self.store, self.items)
+        self.two_factor = TwoFactorPolicy(self.store, lambda: self.settings.require_two_factor)
         self.passwords = Passwords(self.accounts, self.items)
         self.sessions = Sessions(settings.secret_key or secrets.token_urlsafe(32), self.accounts)
         self.blobs = open_blob_store(settings.files, **settings.s3_options())

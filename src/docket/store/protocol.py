@@ -121,6 +121,14 @@ class Writer(Protocol):
     def set_access_group(self, uuid: str, group: str | None) -> None: ...
 
 
+class SettingsStore(Protocol):
+    """Named values admins change while the portal runs."""
+
+    def get_setting(self, name: str) -> str | None: ...
+
+    def set_setting(self, name: str, value: str, user_uuid: str | None, timestamp: str) -> None: ...
+
+
 class ItemStore(Protocol):
     def get(self, uuid: str) -> StoredItem | None: ...
 

@@ -40,7 +40,7 @@ from docket.store.protocol import (
     Visibility,
     Write,
 )
-from docket.store.tables import items, keys, links, revisions
+from docket.store.tables import items, keys, links, portal_settings, revisions
 
 _COLUMN_SORTS = {"date_created": items.c.created, "uuid": items.c.uuid, "status": items.c.status}
 _CHUNK = 500
@@ -325,6 +325,20 @@ class SqlItemStore:
         stmt = select(items.c.item_type, func.count()).where(_visible(visibility)).group_by(items.c.item_type)
         with self.engine.connect() as conn:
             return {t: n for t, n in conn.execute(stmt)}
+
+    # -- portal settings -------------------------------------------------------------------------
+
+    def get_setting(self, name: str) -> str | None:
+        with self.engine.connect() as conn:
+            rows = _raw(conn, "SELECT value FROM portal_settings WHERE name = ?", [name])
+        return str(rows[0][0]) if rows else None
+
+    def set_setting(self, name: str, value: str, user_uuid: str | None, timestamp: str) -> None:
+        with self.write() as writer:
+            conn = writer.conn
+            conn.execute(delete(portal_settings).where(portal_settings.c.name == name))
+            row = {"name": name, "value": value, "updated": timestamp, "updated_by": user_uuid}
+            conn.execute(insert(portal_settings).values(**row))
 
     # -- search ----------------------------------------------------------------------------------
 

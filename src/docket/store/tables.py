@@ -5,11 +5,12 @@
 - ``revisions``: append-only; one row per write, with who, when, the transaction and the changed fields.
 - ``keys``: every unique key (accession, alias, lab name, md5, ...), globally unique by (name, value).
 - ``links``: one row per link value, indexed both ways for reverse links and ``@@links``.
+- ``portal_settings``: values admins change at run time (the two-factor policy), by name.
 """
 
 from __future__ import annotations
 
-from sqlalchemy import JSON, Column, Index, Integer, MetaData, String, Table
+from sqlalchemy import JSON, Column, Index, Integer, MetaData, String, Table, Text
 from sqlalchemy.dialects.postgresql import JSONB
 
 JsonDoc = JSON().with_variant(JSONB(), "postgresql")
@@ -51,6 +52,15 @@ keys = Table(
     Column("name", String(200), primary_key=True),
     Column("value", String(1000), primary_key=True),
     Column("uuid", String(36), nullable=False, index=True),
+)
+
+portal_settings = Table(
+    "portal_settings",
+    metadata,
+    Column("name", String(100), primary_key=True),
+    Column("value", Text, nullable=False),
+    Column("updated", String(40), nullable=False),
+    Column("updated_by", String(36), nullable=True),
 )
 
 links = Table(

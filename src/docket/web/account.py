@@ -57,7 +57,7 @@ def _profile(request: Request, user: StoredItem, status: int = 200, **extra: Any
         user=frame,
         keys=keys,
         two_factor=bool(user.properties.get("totp_secret")),
-        two_factor_required=two_factor_required(portal.settings.require_two_factor, user),
+        two_factor_required=two_factor_required(portal.two_factor.current(), user),
         has_password=bool(user.properties.get("password_hash")),
         min_password=MIN_PASSWORD_LENGTH,
         **{"new_key": None, "password_error": None, "password_done": False, **extra},
@@ -151,7 +151,7 @@ def remove_two_factor(request: Request, form: FormData | None) -> Response:
     if user is None or form is None:
         return login_redirect(request)
     portal = portal_of(request)
-    if two_factor_required(portal.settings.require_two_factor, user):
+    if two_factor_required(portal.two_factor.current(), user):
         return _profile(request, user, status=400, password_error="This portal requires two-factor sign-in for you.")
     user = portal.passwords.remove_two_factor(user)
     set_session(request, portal.sessions.restamp(session_of(request), user))

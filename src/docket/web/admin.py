@@ -10,6 +10,7 @@ from docket.errors import Forbidden, NotFound
 from docket.model.types import TypeInfo
 from docket.services import permissions
 from docket.services.items import Change
+from docket.services.policy import TWO_FACTOR_POLICIES
 from docket.services.principal import Principal
 from docket.store.protocol import Query
 from docket.web.context import form_value, login_redirect, page, portal_of, principal_of, redirect, render
@@ -27,11 +28,16 @@ def _admin(request: Request) -> Principal | None:
 
 
 @page
-def index(request: Request, _form: FormData | None) -> Response:
-    if _admin(request) is None:
+def index(request: Request, form: FormData | None) -> Response:
+    principal = _admin(request)
+    if principal is None:
         return login_redirect(request)
-    policy = portal_of(request).settings.require_two_factor
-    return render(request, "admin.html", title="Administration", policy=policy)
+    portal = portal_of(request)
+    if form is not None:
+        portal.two_factor.set(principal, form_value(form, "policy"))
+        return redirect("/admin")
+    policy = portal.two_factor.current()
+    return render(request, "admin.html", title="Administration", policy=policy, policies=TWO_FACTOR_POLICIES)
 
 
 @page

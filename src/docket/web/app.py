@@ -36,7 +36,7 @@ def create_web_app(portal: Portal) -> Starlette:
         Route("/account/password", account.change_password, methods=["POST"]),
         Route("/account/two-factor", account.two_factor, methods=["GET", "POST"]),
         Route("/account/two-factor/remove", account.remove_two_factor, methods=["POST"]),
-        Route("/admin", admin.index),
+        Route("/admin", admin.index, methods=["GET", "POST"]),
         Route("/admin/users", admin.users),
         Route("/admin/users/{uuid}", admin.users, methods=["POST"]),
         Route("/admin/release", admin.release, methods=["GET", "POST"]),

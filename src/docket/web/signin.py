@@ -27,7 +27,7 @@ def sign_in(request: Request, form: FormData | None) -> Response:
     if user.properties.get("totp_secret"):
         set_session(request, portal.sessions.for_user(user, SECOND_FACTOR))
         return redirect(f"/login/two-factor?next={quote(nxt)}")
-    if two_factor_required(portal.settings.require_two_factor, user):
+    if two_factor_required(portal.two_factor.current(), user):
         set_session(request, portal.sessions.for_user(user, ENROLL))
         return redirect(f"/account/two-factor?next={quote(nxt)}")
     set_session(request, portal.sessions.for_user(user, FULL))
