@@ -20,6 +20,7 @@ from sqlalchemy.engine import make_url
 from docket.api.app import create_app
 from docket.services.bootstrap import load_inserts
 from docket.services.portal import Portal
+from docket.services.throttle import SignInThrottle
 from docket.settings import Settings
 from docket.store.engine import normalize_url
 from docket.store.tables import metadata
@@ -83,6 +84,7 @@ def portal(session_portal: Portal) -> Portal:
     """The session's portal, emptied and reloaded with the model's inserts before each test."""
     _wipe(session_portal)
     load_inserts(session_portal)
+    session_portal.throttle = SignInThrottle()  # failed sign-ins of earlier tests must not count here
     return session_portal
 
 

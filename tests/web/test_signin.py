@@ -181,3 +181,16 @@ def test_admin_requires_two_factor_for_submitters_from_the_admin_page(
     post_form(client, "/login", {"email": other.email, "password": PASSWORD, "next": "/account"})
     assert post_form(client, "/admin", {"policy": "none"}, page="/account").status_code == 403
     assert portal.two_factor.current() == "submitters"
+
+
+def test_repeated_wrong_passwords_make_sign_in_wait(client: TestClient, portal: Portal, factory: Factory) -> None:
+    user = factory.submitter()
+    give_password(portal, user.email)
+    for _ in range(5):
+        wrong = post_form(client, "/login", {"email": user.email, "password": "not the password", "next": "/"})
+        assert wrong.status_code == 400
+    blocked = post_form(client, "/login", {"email": user.email, "password": PASSWORD, "next": "/"})
+    assert blocked.status_code == 429
+    assert "Too many failed sign-ins" in blocked.text
+    portal.throttle.succeeded(f"email:{user.email}", "address:testclient")
+    assert post_form(client, "/login", {"email": user.email, "password": PASSWORD, "next": "/"}).status_code == 303

@@ -16,6 +16,7 @@ from docket.services.policy import TwoFactorPolicy
 from docket.services.render import Renderer
 from docket.services.search import SearchService
 from docket.services.sessions import Sessions
+from docket.services.throttle import SignInThrottle
 from docket.settings import Settings
 from docket.store.blobs import open_blob_store
 from docket.store.engine import make_engine, migrate
@@ -34,6 +35,7 @@ class Portal:
         self.audits = AuditService(self.model, self.store)
         self.search = SearchService(self.model, self.store, self.renderer, self.audits)
         self.accounts = Accounts(self.model, self.store, self.items)
+        self.throttle = SignInThrottle()
         self.two_factor = TwoFactorPolicy(self.store, lambda: self.settings.require_two_factor)
         self.passwords = Passwords(self.accounts, self.items)
         self.sessions = Sessions(settings.secret_key or secrets.token_urlsafe(32), self.accounts)
