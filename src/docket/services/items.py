@@ -289,7 +289,7 @@ class ItemService:
         errors = []
         for item in prepared:
             if item.minted_accession and ("accession", item.write.properties.get("accession")) in seen:
-                self._remint_locally(item, seen)
+                self._remint(item, lambda accession: ("accession", accession) in seen)
             for key in item.write.keys:
                 if key in seen:
                     where = f" (also used by item {seen[key]})" if seen[key] is not None else ""
@@ -297,15 +297,6 @@ class ItemService:
                 else:
                     seen[key] = item.change.index
         return errors
-
-    def _remint_locally(self, item: _Prepared, seen: dict[tuple[str, str], int | None]) -> None:
-        info = self.model.types[item.write.item_type]
-        for _ in range(_ACCESSION_RETRIES):
-            accession = mint_accession(self.model.accession, info.accession_code or "")
-            if ("accession", accession) not in seen:
-                item.write.properties["accession"] = accession
-                item.write.keys = _unique_keys(info, item.write.properties)
-                return
 
     def _check_conflicts(self, prepared: list[_Prepared]) -> None:
         owners = self.store.find_keys([k for p in prepared for k in p.write.keys])
@@ -320,7 +311,7 @@ class ItemService:
             for item in prepared:
                 taken = [k for k in item.write.keys if owners.get(k, item.write.uuid) != item.write.uuid]
                 if taken and item.minted_accession and all(k[0] == "accession" for k in taken):
-                    self._remint(item, writer)
+                    self._remint(item, lambda accession: bool(writer.key_owners([("accession", accession)])))
                 elif taken:
                     raise KeysConflict(taken, item.change.index)
             creates = [item for item in prepared if item.change.op == "create"]
@@ -341,11 +332,12 @@ class ItemService:
             self.access.refresh(stored, writer)
             return stored
 
-    def _remint(self, item: _Prepared, writer: Any) -> None:
+    def _remint(self, item: _Prepared, taken: Callable[[str], bool]) -> None:
+        """Mint the item a new accession that ``taken`` says is free (the odds of a clash are tiny)."""
         info = self.model.types[item.write.item_type]
         for _ in range(_ACCESSION_RETRIES):
             accession = mint_accession(self.model.accession, info.accession_code or "")
-            if not writer.key_owners([("accession", accession)]):
+            if not taken(accession):
                 item.write.properties["accession"] = accession
                 item.write.keys = _unique_keys(info, item.write.properties)
                 return

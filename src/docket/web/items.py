@@ -15,31 +15,16 @@ from docket.services.principal import Principal
 from docket.store.protocol import StoredItem
 from docket.web.context import portal_of, render
 
-# The file service's views: the download link every file shows, and the resumable upload the widget talks to
-# (HEAD answers Upload-Offset; PUT takes raw bytes with Content-Range). When the portal has a file service,
-# its own URLs are used; these are the fallbacks, matching its docket-content-range/1 protocol.
-DOWNLOAD_VIEW = "@@download"
-UPLOAD_VIEW = "@@upload/content"
 FILE_TYPE = "File"
 
 
 def upload_href(portal: Portal, item: StoredItem) -> str:
-    files = getattr(portal, "files", None)
-    if files is not None:
-        return str(files.upload_url(item))
-    return portal.renderer.at_id(item) + UPLOAD_VIEW
+    """The resumable upload URL the page's widget talks to (HEAD: Upload-Offset; PUT with Content-Range)."""
+    return portal.files.upload_url(item)
 
 
 def download_href(portal: Portal, item: StoredItem) -> str:
-    files = getattr(portal, "files", None)
-    if files is not None:
-        try:
-            return str(files.download_url(item))
-        except Exception:  # no content recorded yet: fall back to the plain link
-            pass
-    props = item.properties
-    name = str(props.get("filename") or props.get("accession") or item.uuid).rsplit("/", 1)[-1]
-    return f"{portal.renderer.at_id(item)}{DOWNLOAD_VIEW}/{name}"
+    return portal.files.download_url(item)
 
 
 def item_page(request: Request, principal: Principal, item: StoredItem) -> Response:

@@ -7,7 +7,6 @@ problem reported at the row's ``filename`` cell.
 
 from __future__ import annotations
 
-import importlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -15,6 +14,7 @@ from typing import Any
 from rich.console import Console
 
 from docket.client.http import PortalClient, PortalError
+from docket.client.upload import upload_file
 from docket.client.workbook.report import Problem
 from docket.client.workbook.rows import Entry
 
@@ -26,30 +26,10 @@ class Upload:
     path: Path
 
 
-def _uploader() -> Any:
-    try:
-        module = importlib.import_module("docket.client.upload")
-    except ImportError:
-        return None
-    return getattr(module, "upload_file", None)
-
-
 def upload_files(client: PortalClient, uploads: list[Upload], console: Console) -> list[Problem]:
-    upload_file = _uploader()
     problems = []
     for upload in uploads:
         where = upload.entry.column_cell("filename")
-        name = upload.item.get("accession") or upload.item.get("@id") or upload.item.get("uuid")
-        if upload_file is None:
-            problems.append(
-                Problem(
-                    where,
-                    "filename",
-                    f"{upload.path} was not uploaded: this docket has no uploader yet; run `docket upload` for {name}",
-                    "warning",
-                )
-            )
-            continue
         try:
             upload_file(client, upload.item, upload.path, console=console)
         except (PortalError, OSError, RuntimeError) as exc:
